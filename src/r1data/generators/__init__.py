@@ -1,0 +1,1 @@
+"""Planned: see the project issues. Intentionally empty until its issue lands."""
