@@ -1,0 +1,77 @@
+"""The ``r1data`` command. Subcommands import their modules only when they run, so ``--help`` is fast."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from r1data.pipelines import load_recipe, run_recipe
+    from r1data.pipelines.funnel import format_funnel
+
+    recipe = load_recipe(args.recipe)
+    output = args.output or os.path.join("outputs", recipe.name)
+    result = run_recipe(recipe, output, force=args.force)
+    print(f"\nr1data run '{recipe.name}' finished\n")
+    print(format_funnel(result.funnel))
+    print(f"\noutput:  {result.output_dir}")
+    print(f"  shards: {', '.join(os.path.join('data', s) for s in result.shards) or '(no rows)'}")
+    print(f"  card:   {result.card_path}\n  stats:  {result.stats_path}")
+    quarantine = os.path.join(result.output_dir, "quarantine")
+    if result.funnel["records"]["quarantined"]:
+        print(f"  quarantined rows with reasons: {quarantine}/")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from r1data.verifiers.cli import verify_file
+
+    summary = verify_file(args.input, args.output, workers=args.workers, timeout_s=args.timeout,
+                          quarantine=args.quarantine, progress=not args.quiet)
+    print(summary)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets.")
+    from r1data import __version__
+
+    parser.add_argument("--version", action="version", version=f"r1data {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a recipe (YAML) end to end",
+                         description="Run every stage of a recipe and write a Hub-layout dataset with its card.")
+    run.add_argument("recipe", help="path of the recipe YAML, e.g. recipes/quickstart.yaml")
+    run.add_argument("--output", "-o", help="output directory (default: outputs/<recipe name>)")
+    run.add_argument("--force", action="store_true",
+                     help="overwrite an output directory produced by a different recipe")
+    run.set_defaults(func=_cmd_run)
+
+    verify = sub.add_parser(
+        "verify", help="verify the completions of prompt records (JSONL)",
+        description="Add a verdict and 'correct' to every completion of each prompt record. Streams "
+                    "in constant memory; invalid lines go to a quarantine file with their reason.")
+    verify.add_argument("input", help="input JSONL (.gz/.zst allowed) of prompt records")
+    verify.add_argument("output", help="output JSONL (.gz/.zst by extension)")
+    verify.add_argument("--workers", type=int, default=None, help="verifier processes (default: all cores)")
+    verify.add_argument("--timeout", type=float, default=10.0, help="hard time bound per completion (s)")
+    verify.add_argument("--quarantine", help="where invalid lines go (default: OUTPUT.quarantine.jsonl)")
+    verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.set_defaults(func=_cmd_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+        print(f"r1data {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

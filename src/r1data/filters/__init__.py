@@ -1,0 +1,3 @@
+from r1data.filters.selection import Select
+
+__all__ = ["Select"]

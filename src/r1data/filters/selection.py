@@ -1,0 +1,110 @@
+"""Rejection sampling: keep correct completions per prompt under a policy, record the pass rate.
+
+Policies order the correct completions, then keep the first ``k``:
+
+* ``all``: every correct completion (``k`` ignored), in sampling order;
+* ``first``: sampling order; ``shortest``: fewest completion tokens (characters when tokens are
+  unknown), ties by sampling order; ``random``: a shuffle seeded by ``seed`` and the prompt id, so a
+  rerun keeps the same completions.
+
+``max_per_prompt`` caps every policy. With ``require_r1_format`` (default) only correct completions that
+can become R1 rows (closed, non-empty reasoning and summary) are candidates, so a policy never picks a
+completion that ``format_r1`` would then drop; the others are dropped here with that reason. ``min_pass_rate``/``max_pass_rate`` drop prompts whose pass rate
+(pass / samples, unknown counted as not passing) lies outside the window: too hard or too easy.
+
+Drop reasons: per completion ``<label>_<reason>`` of its verdict (``fail_not_equivalent``,
+``unknown_timeout``, ``unverified``…), ``no_reasoning``/``no_summary``/``unclosed_reasoning`` and
+``not_selected``; per prompt ``no_correct``,
+``pass_rate_below_min``, ``pass_rate_above_max``, ``no_completions``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Literal
+
+from r1data.formats.steps import r1_format_problem
+from r1data.pipelines.step import R1Step
+
+Policy = Literal["all", "first", "shortest", "random"]
+
+
+def _length(c: dict) -> int:
+    tokens = (c.get("tokens") or {}).get("completion")
+    return tokens if tokens is not None else len(c.get("text", ""))
+
+
+class Select(R1Step):
+    name = "🎯 select"
+
+    def __init__(self, policy: Policy = "all", k: int = 1, seed: int = 0, max_per_prompt: int | None = None,
+                 min_pass_rate: float = 0.0, max_pass_rate: float = 1.0, require_r1_format: bool = True):
+        super().__init__()
+        if policy not in ("all", "first", "shortest", "random"):
+            raise ValueError(f"unknown selection policy {policy!r}: use all, first, shortest or random")
+        if k < 1 or (max_per_prompt is not None and max_per_prompt < 1):
+            raise ValueError("k and max_per_prompt must be >= 1")
+        if not 0.0 <= min_pass_rate <= max_pass_rate <= 1.0:
+            raise ValueError("need 0 <= min_pass_rate <= max_pass_rate <= 1")
+        self.policy, self.k, self.seed, self.max_per_prompt = policy, k, seed, max_per_prompt
+        self.min_pass_rate, self.max_pass_rate = min_pass_rate, max_pass_rate
+        self.require_r1_format = require_r1_format
+
+    def choose(self, prompt_id: str, correct: list[dict]) -> list[dict]:
+        if self.policy == "shortest":
+            correct = sorted(correct, key=_length)  # stable: ties keep sampling order
+        elif self.policy == "random":
+            digest = hashlib.sha256(f"{self.seed}:{prompt_id}".encode()).digest()
+            correct = correct[:]
+            random.Random(int.from_bytes(digest[:8], "big")).shuffle(correct)
+        keep = len(correct) if self.policy == "all" else self.k
+        if self.max_per_prompt is not None:
+            keep = min(keep, self.max_per_prompt)
+        return correct[:keep]
+
+    def process(self, data):
+        for doc in data:
+            record = doc.metadata
+            completions = record.get("completions") or []
+            if not completions:
+                self.drop_record(doc, "no_completions")
+                continue
+            for i, c in enumerate(completions):
+                c.setdefault("index", i)
+            correct, wrong = [], []
+            for c in completions:
+                (correct if c.get("correct") is True else wrong).append(c)
+            n, n_correct = len(completions), len(correct)
+            rate = n_correct / n
+            record["selection"] = {"n_samples": n, "n_correct": n_correct, "pass_rate": rate,
+                                   "policy": self.policy}
+            self.stat_update("pass_rate_sum", value=rate)
+            self.stat_update("records_scored")
+            for c in wrong:
+                v = c.get("verdict")
+                self.drop_completions(f"{v['label']}_{v['reason']}" if v else "unverified")
+            record["completions"] = correct
+            if not correct:
+                self.stat_update("records_dropped", "records_dropped_no_correct")
+                continue
+            if rate < self.min_pass_rate:
+                self.drop_record(doc, "pass_rate_below_min")
+                continue
+            if rate > self.max_pass_rate:
+                self.drop_record(doc, "pass_rate_above_max")
+                continue
+            if self.require_r1_format:
+                eligible = []
+                for c in correct:
+                    problem = r1_format_problem(c)
+                    if problem:
+                        self.drop_completions(problem)
+                    else:
+                        eligible.append(c)
+                correct = eligible
+            chosen = self.choose(record["id"], correct)
+            self.drop_completions("not_selected", len(correct) - len(chosen))
+            record["completions"] = chosen
+            self.stat_update("records_selected")
+            yield doc

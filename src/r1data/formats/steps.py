@@ -1,0 +1,91 @@
+"""Steps that parse raw traces and emit the R1 readable SFT format."""
+
+from __future__ import annotations
+
+from datatrove.data import Document
+
+from r1data.formats.traces import split_trace
+from r1data.pipelines.step import R1Step
+
+R1_TEMPLATE = "<think>\n{reasoning}\n</think>\n\n{summary}"
+
+
+def r1_format_problem(c: dict) -> str | None:
+    """Why a completion cannot become an R1 row (``unclosed_reasoning``, ``no_reasoning``,
+    ``no_summary``), or None. Splits ``text`` first when ``parse_traces`` has not run."""
+    if "summary" not in c:
+        trace = split_trace(c.get("text", ""))
+        c.update(reasoning=trace.reasoning, summary=trace.summary, closed=trace.closed)
+    if not c.get("closed", True):
+        return "unclosed_reasoning"
+    if not (c.get("reasoning") or "").strip():
+        return "no_reasoning"
+    if not (c.get("summary") or "").strip():
+        return "no_summary"
+    return None
+
+
+class ParseTraces(R1Step):
+    """Fill ``reasoning``, ``summary``, ``trace_format`` and ``closed`` on every completion from its raw
+    ``text`` (``<think>`` tags, Sky-T1 markers, or plain). Drops nothing."""
+
+    name = "✂️ parse traces"
+
+    def process(self, data):
+        for doc in data:
+            for c in doc.metadata.get("completions", ()):
+                trace = split_trace(c.get("text", ""))
+                c.update(reasoning=trace.reasoning, summary=trace.summary, trace_format=trace.format,
+                         closed=trace.closed)
+                self.stat_update(f"trace_format_{trace.format}")
+            yield doc
+
+
+class FormatR1(R1Step):
+    """One SFT row per kept completion, with TRL-ready ``messages``: the user prompt and the assistant's
+    ``<think>\\n{reasoning}\\n</think>\\n\\n{summary}``. Drops (per completion): ``no_reasoning``,
+    ``unclosed_reasoning``, ``no_summary``. Rows follow :data:`r1data.schemas.SFT_SCHEMA`."""
+
+    name = "📝 format r1"
+
+    def process(self, data):
+        for doc in data:
+            record = doc.metadata
+            for index, c in enumerate(record.get("completions", ())):
+                reason = r1_format_problem(c)
+                if reason:
+                    self.drop_completions(reason)
+                    continue
+                yield Document(text=c["summary"], id=f"{record['id']}/{c.get('index', index)}",
+                               metadata=self._row(record, c, c.get("index", index)))
+            if not record.get("completions"):
+                self.stat_update("records_without_completions")
+
+    @staticmethod
+    def _row(record: dict, c: dict, index: int) -> dict:
+        prompt = record.get("prompt") or record["messages"][-1]["content"]
+        messages = [m for m in record.get("messages") or [{"role": "user", "content": prompt}]]
+        verdict = c.get("verdict") or {}
+        selection = record.get("selection") or {}
+        return {
+            "id": f"{record['id']}/{index}",
+            "prompt_id": record["id"],
+            "source": record.get("source"),
+            "domain": record.get("domain", "math"),
+            "messages": [*messages, {"role": "assistant", "content": R1_TEMPLATE.format(
+                reasoning=c["reasoning"].strip(), summary=c["summary"].strip())}],
+            "prompt": prompt,
+            "reasoning": c["reasoning"].strip(),
+            "summary": c["summary"].strip(),
+            "reference_answer": (record.get("reference") or {}).get("answer"),
+            "teacher": c.get("model"),
+            "finish_reason": c.get("finish_reason"),
+            "verdict_label": verdict.get("label"),
+            "verdict_reason": verdict.get("reason"),
+            "verifier": f"{verdict['verifier']}@{verdict.get('version')}" if verdict else None,
+            "completion_index": index,
+            "n_samples": selection.get("n_samples"),
+            "n_correct": selection.get("n_correct"),
+            "pass_rate": selection.get("pass_rate"),
+            "completion_tokens": (c.get("tokens") or {}).get("completion"),
+        }

@@ -1,0 +1,251 @@
+"""Readers that validate every input row and quarantine what cannot enter, with its reason.
+
+``RecordReader`` reads JSONL (plain, ``.gz``, ``.zst``) and Parquet files from a datatrove data folder
+(local or remote, sharded across tasks by file); ``HFDatasetReader`` reads datasets saved with
+``save_to_disk`` or named on the Hub. Both apply an optional :class:`~r1data.io.mapping.ColumnMapping`
+and yield datatrove ``Document`` objects whose ``metadata`` is the validated record.
+
+Counters (per task, merged into stats.json): ``records_in`` = ``records_ok`` + ``quarantined``, with one
+``quarantined_<reason>`` per reason, and ``completions_in`` for the completions of valid records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.readers.base import BaseDiskReader
+from loguru import logger
+from tqdm import tqdm
+
+from r1data.io.mapping import ColumnMapping, MappingError
+from r1data.io.quarantine import QuarantineSink
+from r1data.schemas.validation import RecordError, validate_record
+
+DEFAULT_MAX_RECORD_BYTES = 64 * 2**20  # longest real R1 traces are ~0.3 MB; 8 of them fit with room
+
+_JSONL_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".json.zst", ".ndjson")
+
+
+class _ValidatingReader:
+    """Mixin: mapping → validation → Document, or quarantine. Shared by the file and dataset readers."""
+
+    quarantine_filename = "${rank}.jsonl"
+
+    def _setup_validation(self, mapping, keep_unmapped, quarantine_folder, max_record_bytes, source):
+        self.mapping = ColumnMapping(mapping, keep_unmapped) if mapping else None
+        self.quarantine_folder = quarantine_folder
+        self.max_record_bytes = max_record_bytes
+        self.source = source
+        self._sink: QuarantineSink | None = None
+
+    def _quarantine(self, reason: str, detail: str, where: str, raw: Any) -> None:
+        self.stat_update("records_in", "quarantined", f"quarantined_{reason}")
+        if self._sink is None:
+            self._sink = QuarantineSink(self.quarantine_folder, self._rank, self.quarantine_filename)
+        self._sink.write(reason, detail, where, raw)
+
+    def _to_document(self, obj: Any, path: str, index: int) -> Document | None:
+        where = f"{path}:{index + 1}"
+        try:
+            if self.mapping is not None:
+                if not isinstance(obj, dict):
+                    raise RecordError("not_an_object", f"expected an object, got {type(obj).__name__}")
+                obj = self.mapping(obj)
+            if isinstance(obj, dict):
+                obj.setdefault("id", f"{os.path.basename(path)}:{index}")
+                if self.source:
+                    obj.setdefault("source", self.source)
+            record = validate_record(obj)
+        except MappingError as exc:
+            self._quarantine("mapping_error", str(exc), where, obj)
+            return None
+        except RecordError as exc:
+            self._quarantine(exc.reason, exc.detail, where, obj)
+            return None
+        self.stat_update("records_in", "records_ok")
+        self.stat_update("completions_in", value=len(record.get("completions", ())))
+        text = record.get("prompt") or record["messages"][-1]["content"]
+        return Document(text=text, id=record["id"], metadata=record)
+
+    def _close_sink(self):
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+
+class RecordReader(_ValidatingReader, BaseDiskReader):
+    """Read prompt records from JSONL/Parquet files.
+
+    Args:
+        data_folder: folder (or single file's folder) to read; any fsspec path.
+        glob_pattern: which files to read, e.g. ``"*.jsonl.gz"``; default: every supported file.
+        mapping: optional column mapping (see :mod:`r1data.io.mapping`).
+        keep_unmapped: with a mapping, also keep the source's own columns.
+        quarantine_folder: where rejected rows go (``<rank>.jsonl``, one line per row with its reason).
+        max_record_bytes: larger JSONL lines are quarantined as ``oversized`` without being parsed.
+        source: value for the records' ``source`` field when they have none.
+    """
+
+    name = "📖 records"
+
+    def __init__(
+        self,
+        data_folder: DataFolderLike,
+        glob_pattern: str | None = None,
+        mapping: dict[str, Any] | None = None,
+        keep_unmapped: bool = False,
+        quarantine_folder: DataFolderLike | None = None,
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+        source: str | None = None,
+        limit: int = -1,
+        doc_progress: bool = False,
+        paths_file: str | None = None,
+    ):
+        super().__init__(
+            data_folder, paths_file=paths_file, limit=limit, glob_pattern=glob_pattern,
+            doc_progress=doc_progress, add_file_path=False,
+        )
+        self._setup_validation(mapping, keep_unmapped, quarantine_folder, max_record_bytes, source)
+        self._rank = 0
+
+    def read_file(self, filepath: str) -> DocumentsPipeline:
+        lower = filepath.lower()
+        if lower.endswith(".parquet"):
+            rows = self._parquet_rows(filepath)
+        elif lower.endswith(_JSONL_SUFFIXES):
+            rows = self._jsonl_rows(filepath)
+        else:
+            raise ValueError(f"unsupported input file {filepath!r}: expected .jsonl[.gz|.zst] or .parquet")
+        for index, obj in rows:
+            if obj is None:
+                continue
+            doc = self._to_document(obj, filepath, index)
+            if doc is not None:
+                yield doc
+
+    def _jsonl_rows(self, filepath: str) -> Iterator[tuple[int, Any]]:
+        limit = self.max_record_bytes
+        with self.data_folder.open(filepath, "rb", compression="infer") as f:
+            index = -1
+            while True:
+                line = f.readline(limit + 1)
+                if not line:
+                    return
+                index += 1
+                if len(line) > limit and not line.endswith(b"\n"):
+                    size = len(line)
+                    while (chunk := f.readline(1 << 20)) and not chunk.endswith(b"\n"):
+                        size += len(chunk)  # skip the rest without holding it in memory
+                    size += len(chunk)
+                    self._quarantine("oversized", f"{size} bytes > max_record_bytes={limit}",
+                                     f"{filepath}:{index + 1}", line[:512])
+                    yield index, None
+                    continue
+                if not line.strip():
+                    index -= 1  # blank lines are not records
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    self._quarantine("invalid_utf8", str(exc), f"{filepath}:{index + 1}", line)
+                    yield index, None
+                    continue
+                try:
+                    yield index, orjson.loads(text)
+                except orjson.JSONDecodeError as exc:
+                    self._quarantine("invalid_json", str(exc), f"{filepath}:{index + 1}", text)
+                    yield index, None
+
+    def _parquet_rows(self, filepath: str) -> Iterator[tuple[int, Any]]:
+        import pyarrow.parquet as pq
+
+        with self.data_folder.open(filepath, "rb") as f:
+            index = 0
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=1024):
+                for row in batch.to_pylist():
+                    yield index, row
+                    index += 1
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        self._rank = rank
+        try:
+            yield from super().run(data, rank, world_size)
+        finally:
+            self._close_sink()
+
+
+class HFDatasetReader(_ValidatingReader, PipelineStep):
+    """Read a ``datasets`` dataset saved on disk (``save_to_disk``) or named on the Hub.
+
+    Rows are split across tasks by index (``rank::world_size``). Hub access honours ``HF_HUB_OFFLINE``.
+    """
+
+    name = "📖 hf dataset"
+    type = "📖 - READER"
+
+    def __init__(
+        self,
+        dataset: str,
+        split: str = "train",
+        config: str | None = None,
+        mapping: dict[str, Any] | None = None,
+        keep_unmapped: bool = False,
+        quarantine_folder: DataFolderLike | None = None,
+        source: str | None = None,
+        limit: int = -1,
+        doc_progress: bool = False,
+    ):
+        super().__init__()
+        self.dataset, self.split, self.config, self.limit = dataset, split, config, limit
+        self.doc_progress = doc_progress
+        self._setup_validation(mapping, keep_unmapped, quarantine_folder, DEFAULT_MAX_RECORD_BYTES, source)
+        self._rank = 0
+
+    def _load(self):
+        import datasets
+
+        if os.path.isdir(self.dataset):
+            loaded = datasets.load_from_disk(self.dataset)
+            return loaded[self.split] if isinstance(loaded, datasets.DatasetDict) else loaded
+        return datasets.load_dataset(self.dataset, self.config, split=self.split)
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data:
+            yield from data
+        self._rank = rank
+        ds = self._load()
+        indices = range(rank, len(ds), world_size)
+        if self.limit != -1:
+            indices = indices[: self.limit]
+        try:
+            for index in tqdm(indices, desc="records", disable=not self.doc_progress):
+                doc = self._to_document(ds[index], f"{self.dataset}[{self.split}]", index)
+                if doc is not None:
+                    yield doc
+        finally:
+            self._close_sink()
+
+
+def make_reader(spec: dict[str, Any], quarantine_folder: str | None, doc_progress: bool = True) -> PipelineStep:
+    """Build a reader from a recipe's ``input`` section (see :class:`r1data.pipelines.recipe.InputSpec`)."""
+    from r1data.pipelines.recipe import resolve_path
+
+    common = dict(mapping=spec.get("mapping"), keep_unmapped=spec.get("keep_unmapped", False),
+                  quarantine_folder=quarantine_folder, source=spec.get("source"),
+                  limit=spec.get("limit", -1), doc_progress=doc_progress)
+    if spec.get("dataset"):
+        return HFDatasetReader(spec["dataset"], split=spec.get("split", "train"), config=spec.get("config"),
+                               **common)
+    path = resolve_path(spec["path"])
+    if os.path.isfile(path):
+        folder, pattern = os.path.dirname(path) or ".", os.path.basename(path)
+    else:
+        folder, pattern = path, spec.get("glob")
+    return RecordReader(get_datafolder(folder), glob_pattern=pattern,
+                        max_record_bytes=spec.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES), **common)

@@ -1,0 +1,82 @@
+"""Writers: records between stages (JSONL), and SFT rows in the Hub dataset layout (Parquet)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import orjson
+from datatrove.data import Document
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.writers.disk_base import DiskWriter
+from datatrove.pipeline.writers.parquet import ParquetWriter
+
+from r1data.schemas.features import SFT_SCHEMA
+
+PARTS_DIR = "_parts"
+DEFAULT_MAX_SHARD_BYTES = 256 * 2**20
+
+
+def _record_of(self, document: Document) -> dict:
+    return document.metadata
+
+
+class RecordWriter(DiskWriter):
+    """Write records (``Document.metadata``) as gzipped JSONL, one file per task: the stage hand-off format,
+    identical to the input contract of ``r1data verify``."""
+
+    name = "💾 records"
+    default_output_filename = "${rank}.jsonl.gz"
+
+    def __init__(self, output_folder: DataFolderLike, output_filename: str | None = None):
+        super().__init__(output_folder, output_filename, compression="gzip", adapter=_record_of, mode="wb")
+
+    def _write(self, document: dict, file_handler, _filename: str):
+        file_handler.write(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+
+
+class HubShardWriter(ParquetWriter):
+    """Write SFT rows (``Document.metadata`` shaped like :data:`SFT_SCHEMA`) as Parquet parts of at most
+    ``max_shard_bytes``; :func:`finalize_shards` then names them ``data/<split>-NNNNN-of-MMMMM.parquet``."""
+
+    name = "💾 hub shards"
+
+    def __init__(self, output_folder: DataFolderLike, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES):
+        super().__init__(
+            get_datafolder(output_folder),
+            output_filename=f"{PARTS_DIR}/${{rank}}.parquet",
+            adapter=_record_of,
+            max_file_size=max_shard_bytes,
+            schema=SFT_SCHEMA,
+            compression="zstd",
+            batch_size=256,
+        )
+
+
+_PART = re.compile(r"^(\d+)_(\d+)\.parquet$")
+_FINAL = re.compile(r"^(?P<split>[\w-]+)-(\d{5})-of-(\d{5})\.parquet$")
+
+
+def finalize_shards(data_dir: str, split: str = "train") -> list[str]:
+    """Rename the parts of every task to the Hub layout, in (task, part) order. Idempotent: when no parts
+    are left (a finished run), returns the existing shard names."""
+    parts_dir = os.path.join(data_dir, PARTS_DIR)
+    parts = []
+    if os.path.isdir(parts_dir):
+        for name in os.listdir(parts_dir):
+            m = _PART.match(name)
+            if m:
+                parts.append((int(m.group(2)), int(m.group(1)), name))
+    if not parts:
+        return sorted(n for n in os.listdir(data_dir) if _FINAL.match(n)) if os.path.isdir(data_dir) else []
+    for stale in os.listdir(data_dir):
+        if _FINAL.match(stale):
+            os.remove(os.path.join(data_dir, stale))
+    parts.sort()
+    names = []
+    for i, (_, _, name) in enumerate(parts):
+        final = f"{split}-{i:05d}-of-{len(parts):05d}.parquet"
+        os.replace(os.path.join(parts_dir, name), os.path.join(data_dir, final))
+        names.append(final)
+    os.rmdir(parts_dir) if not os.listdir(parts_dir) else None
+    return names

@@ -1,0 +1,96 @@
+"""Merge per-task stats of every stage and build the funnel: where each record and completion went.
+
+Two equations must hold, and :func:`build_funnel` raises if they do not (that would be a bug):
+
+* records:     ``in = ok + quarantined``
+* completions: ``in (of ok records) = kept rows + dropped, by reason``
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections import Counter
+
+
+
+class FunnelError(RuntimeError):
+    pass
+
+
+def _total(value) -> float:
+    # datatrove writes a counter as a bare number, or as {"total": ..., "mean": ...} when it varies
+    return value.get("total", 0) if isinstance(value, dict) else value
+
+
+def merge_stage_stats(logging_dir: str) -> dict[str, dict[str, float]]:
+    """Sum the per-task stats files of one stage → ``{step name: {counter: total}}``.
+
+    Reads ``stats/<rank>.json`` rather than the executor's stats.json, which only covers the tasks
+    of the last launch (a relaunch that skipped finished tasks would undercount)."""
+    out: dict[str, dict[str, float]] = {}
+    for path in sorted(glob.glob(os.path.join(logging_dir, "stats", "*.json"))):
+        with open(path) as f:
+            steps = json.load(f)
+        for step in steps:
+            counters = out.setdefault(step["name"], {"time_s": 0.0})
+            for label, value in step.get("stats", {}).items():
+                counters[label] = counters.get(label, 0) + _total(value)
+            counters["time_s"] = round(counters["time_s"] + _total(step.get("time_stats") or 0), 3)
+    return out
+
+
+def _counters(stages: dict[str, dict[str, dict[str, float]]]) -> Counter:
+    total: Counter = Counter()
+    for steps in stages.values():
+        for counters in steps.values():
+            total.update({k: v for k, v in counters.items() if k != "time_s"})
+    return total
+
+
+def build_funnel(stages: dict[str, dict[str, dict[str, float]]], first_stage: str, kept_rows: int) -> dict:
+    first = _counters({first_stage: stages[first_stage]})
+    every = _counters(stages)
+    quarantined = {k.removeprefix("quarantined_"): int(v) for k, v in first.items()
+                   if k.startswith("quarantined_")}
+    dropped = {k.removeprefix("completions_dropped_"): int(v) for k, v in every.items()
+               if k.startswith("completions_dropped_")}
+    records_dropped = {k.removeprefix("records_dropped_"): int(v) for k, v in every.items()
+                       if k.startswith("records_dropped_")}
+    funnel = {
+        "records": {
+            "in": int(first["records_in"]),
+            "ok": int(first["records_ok"]),
+            "quarantined": int(first["quarantined"]),
+            "quarantined_by_reason": dict(sorted(quarantined.items())),
+            "dropped_by_reason": dict(sorted(records_dropped.items())),
+            "selected": int(every["records_selected"]),
+        },
+        "completions": {
+            "in": int(first["completions_in"]),
+            "kept": kept_rows,
+            "dropped": int(every["completions_dropped"]),
+            "dropped_by_reason": dict(sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))),
+        },
+    }
+    rec, comp = funnel["records"], funnel["completions"]
+    if rec["in"] != rec["ok"] + rec["quarantined"] or sum(quarantined.values()) != rec["quarantined"]:
+        raise FunnelError(f"record counts do not add up: {rec}")
+    if comp["in"] != comp["kept"] + comp["dropped"] or sum(dropped.values()) != comp["dropped"]:
+        raise FunnelError(f"completion counts do not add up: {comp}")
+    return funnel
+
+
+def format_funnel(funnel: dict) -> str:
+    rec, comp = funnel["records"], funnel["completions"]
+    lines = [
+        f"records      in {rec['in']:>8} → ok {rec['ok']}, quarantined {rec['quarantined']}"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in rec['quarantined_by_reason'].items())})"
+           if rec["quarantined"] else ""),
+        f"completions  in {comp['in']:>8} → kept {comp['kept']}, dropped {comp['dropped']}",
+    ]
+    lines += [f"    dropped {reason:<32} {n:>8}" for reason, n in comp["dropped_by_reason"].items()]
+    if rec["dropped_by_reason"]:
+        lines.append("prompts dropped: " + ", ".join(f"{k}: {v}" for k, v in rec["dropped_by_reason"].items()))
+    return "\n".join(lines)

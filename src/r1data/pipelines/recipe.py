@@ -1,0 +1,125 @@
+"""Recipes: a YAML file that names the input, the stages (lists of steps with their parameters), the
+executor and the output. Keys are the field names below; unknown keys are an error.
+
+>>> r = Recipe.model_validate({"name": "t", "input": {"path": "x.jsonl"},
+...                            "stages": [{"name": "s", "steps": [{"select": {"policy": "first"}}]}]})
+>>> r.stages[0].steps[0].kind, r.executor.type
+('select', 'local')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import resources
+from typing import Any, Literal
+
+import orjson
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PACKAGE_PREFIX = "package://"
+
+
+def resolve_path(path: str) -> str:
+    """``package://r1data/sample/x.jsonl`` → the file shipped inside the installed package; other paths
+    are returned unchanged (relative ones are relative to the working directory)."""
+    if path.startswith(PACKAGE_PREFIX):
+        package, _, rel = path[len(PACKAGE_PREFIX):].partition("/")
+        return str(resources.files(package).joinpath(rel))
+    return os.path.expanduser(path)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputSpec(_Strict):
+    path: str | None = Field(None, description="File or folder (JSONL[.gz|.zst] / Parquet); package:// allowed.")
+    glob: str | None = Field(None, description="Files to read inside a folder, e.g. '*.jsonl.gz'.")
+    dataset: str | None = Field(None, description="A dataset saved on disk or a Hub dataset name.")
+    split: str = "train"
+    config: str | None = None
+    mapping: dict[str, Any] | None = Field(None, description="Column mapping; see r1data.io.mapping.")
+    keep_unmapped: bool = False
+    source: str | None = Field(None, description="Default 'source' for records that have none.")
+    limit: int = Field(-1, description="Read at most this many records per task (-1: all).")
+    max_record_bytes: int = 64 * 2**20
+
+    @model_validator(mode="after")
+    def _one_source(self) -> InputSpec:
+        if (self.path is None) == (self.dataset is None):
+            raise ValueError("input needs exactly one of 'path' or 'dataset'")
+        return self
+
+
+class StepSpec(_Strict):
+    kind: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, value: Any) -> Any:
+        # YAML spells a step as {kind: {params}} or as a bare kind name.
+        if isinstance(value, str):
+            return {"kind": value}
+        if isinstance(value, dict) and len(value) == 1 and "kind" not in value:
+            (kind, params), = value.items()
+            return {"kind": kind, "params": params or {}}
+        return value
+
+
+class StageSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    steps: list[StepSpec]
+    tasks: int | None = Field(None, description="Override the executor's task count for this stage.")
+
+
+class ExecutorSpec(_Strict):
+    type: Literal["local"] = Field("local", description="Only 'local' today; slurm and ray slot in here.")
+    tasks: int = Field(1, ge=1, description="Shards of the input (files are split across tasks).")
+    workers: int = Field(1, ge=1, description="Tasks run at the same time.")
+
+
+class OutputSpec(_Strict):
+    split: str = "train"
+    max_shard_bytes: int = Field(256 * 2**20, ge=1024)
+
+
+class CardSpec(_Strict):
+    pretty_name: str | None = None
+    license: str = "apache-2.0"
+    task_categories: list[str] = Field(default_factory=lambda: ["text-generation"])
+    language: list[str] = Field(default_factory=lambda: ["en"])
+    tags: list[str] = Field(default_factory=lambda: ["reasoning", "r1", "synthetic"])
+    description: str | None = None
+
+
+class Recipe(_Strict):
+    name: str
+    description: str | None = None
+    input: InputSpec
+    stages: list[StageSpec] = Field(min_length=1)
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    card: CardSpec = Field(default_factory=CardSpec)
+
+    @field_validator("stages")
+    @classmethod
+    def _unique_stage_names(cls, stages: list[StageSpec]) -> list[StageSpec]:
+        names = [s.name for s in stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must be unique: {names}")
+        return stages
+
+    def fingerprint(self) -> str:
+        """Stable hash of everything that changes the output (the recipe's resolved content)."""
+        return hashlib.sha256(orjson.dumps(self.model_dump(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def load_recipe(path: str) -> Recipe:
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a recipe is a YAML mapping")
+    return Recipe.model_validate(data)

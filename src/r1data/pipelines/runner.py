@@ -1,0 +1,138 @@
+"""Run a recipe: stage after stage, each a datatrove pipeline on the chosen executor, then finalize the
+Hub-layout output (shards, stats.json, card).
+
+Layout of an output directory::
+
+    DIR/README.md  DIR/stats.json  DIR/data/<split>-NNNNN-of-MMMMM.parquet     (the dataset)
+    DIR/recipe.json                  resolved recipe and fingerprint
+    DIR/work/<stage>/*.jsonl.gz      records handed from one stage to the next
+    DIR/logs/<stage>/                datatrove logs, per-task stats and completion markers
+    DIR/quarantine/*.jsonl           input rows that could not enter, with their reason
+
+Re-running a finished recipe skips every completed task (datatrove completion markers) and only
+re-writes the card. A different recipe on the same directory is refused unless ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+
+from loguru import logger
+
+from r1data.pipelines.executors import make_executor
+from r1data.pipelines.funnel import build_funnel, merge_stage_stats
+from r1data.pipelines.recipe import Recipe
+from r1data.pipelines.registry import build_step
+
+
+@dataclass
+class RunResult:
+    output_dir: str
+    funnel: dict
+    shards: list[str]
+    stats_path: str
+    card_path: str
+
+
+def _check_fingerprint(recipe: Recipe, output_dir: str, force: bool) -> None:
+    path = os.path.join(output_dir, "recipe.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            previous = json.load(f).get("fingerprint")
+        if previous != recipe.fingerprint():
+            if not force:
+                raise FileExistsError(
+                    f"{output_dir} holds the output of a different recipe (fingerprint {previous}); "
+                    "choose another --output or pass --force to overwrite it")
+            shutil.rmtree(output_dir)
+    os.makedirs(output_dir, exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"fingerprint": recipe.fingerprint(), "recipe": recipe.model_dump()}, f, indent=2)
+
+
+def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
+    from r1data.io.readers import RecordReader, make_reader
+    from r1data.io.writers import HubShardWriter, RecordWriter
+
+    stage = recipe.stages[index]
+    if index == 0:
+        reader = make_reader(recipe.input.model_dump(), os.path.join(output_dir, "quarantine"))
+    else:
+        previous = recipe.stages[index - 1].name
+        reader = RecordReader(os.path.join(output_dir, "work", previous), glob_pattern="*.jsonl.gz",
+                              quarantine_folder=os.path.join(output_dir, "quarantine", stage.name))
+    steps = [build_step(s.kind, s.params) for s in stage.steps]
+    if index == len(recipe.stages) - 1:
+        writer = HubShardWriter(os.path.join(output_dir, "data"), recipe.output.max_shard_bytes)
+    else:
+        writer = RecordWriter(os.path.join(output_dir, "work", stage.name))
+    return [reader, *steps, writer]
+
+
+def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResult:
+    from r1data.data_cards.card import write_card
+    from r1data.io.writers import finalize_shards
+
+    output_dir = os.path.abspath(output_dir)
+    _check_fingerprint(recipe, output_dir, force)
+    stage_stats = {}
+    for index, stage in enumerate(recipe.stages):
+        logging_dir = os.path.join(output_dir, "logs", stage.name)
+        tasks = stage.tasks or recipe.executor.tasks
+        logger.info(f"stage {index + 1}/{len(recipe.stages)} '{stage.name}' ({tasks} task(s))")
+        executor = make_executor(recipe.executor, build_stage_pipeline(recipe, index, output_dir),
+                                 logging_dir, tasks)
+        executor.run()
+        incomplete = executor.get_incomplete_ranks(skip_completed=True)
+        if incomplete:
+            raise RuntimeError(f"stage '{stage.name}' left tasks {incomplete} unfinished; see {logging_dir}")
+        stage_stats[stage.name] = merge_stage_stats(logging_dir)
+
+    data_dir = os.path.join(output_dir, "data")
+    os.makedirs(data_dir, exist_ok=True)
+    shards = finalize_shards(data_dir, recipe.output.split)
+    rows, provenance = _read_provenance(data_dir, shards)
+    funnel = build_funnel(stage_stats, recipe.stages[0].name, rows)
+    stats = {
+        "recipe": recipe.name,
+        "fingerprint": recipe.fingerprint(),
+        "funnel": funnel,
+        "provenance": provenance,
+        "versions": package_versions(),
+        "shards": shards,
+        "stages": stage_stats,
+    }
+    stats_path = os.path.join(output_dir, "stats.json")
+    with open(stats_path, "w") as f:
+        json.dump(stats, f, indent=2, ensure_ascii=False)
+    card_path = write_card(recipe, stats, output_dir)
+    return RunResult(output_dir, funnel, shards, stats_path, card_path)
+
+
+def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
+    """Row count and the sources / teachers / verifiers of the published rows (few columns, cheap)."""
+    import pyarrow.parquet as pq
+    from collections import Counter
+
+    rows, counts = 0, {"source": Counter(), "teacher": Counter(), "verifier": Counter(), "domain": Counter()}
+    for shard in shards:
+        table = pq.read_table(os.path.join(data_dir, shard), columns=list(counts))
+        rows += table.num_rows
+        for column, counter in counts.items():
+            counter.update(str(v) for v in table.column(column).to_pylist())
+    return rows, {k: dict(c.most_common()) for k, c in counts.items()}
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("r1data", "datatrove", "math-verify", "latex2sympy2_extended", "datasets", "pyarrow"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out

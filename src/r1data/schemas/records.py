@@ -1,0 +1,104 @@
+"""Typed records that flow through the pipeline, validated where data enters (readers).
+
+Inside a stage a record is a datatrove ``Document``: ``text`` holds the prompt, ``id`` the record id,
+and ``metadata`` the rest of the record as plain JSON-able dicts (cheap to pickle between processes).
+These pydantic models are the contract for what may enter; unknown extra fields are kept.
+
+>>> rec = PromptRecord.model_validate({"id": "p1", "prompt": "1+1?", "reference": {"answer": 2}})
+>>> rec.reference.answer, rec.domain
+('2', 'math')
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+Domain = Literal[
+    "math", "code", "science", "logic", "general", "writing", "qa", "translation", "self_cognition"
+]
+Label = Literal["pass", "fail", "unknown"]
+
+
+class _Open(BaseModel):
+    """Base for records: unknown fields are preserved, types of known fields are enforced."""
+
+    model_config = ConfigDict(extra="allow", strict=False, validate_assignment=False)
+
+
+class Verdict(_Open):
+    label: Label
+    reason: str
+    verifier: str
+    version: str | None = None
+    ms: float | None = None
+
+
+class TokenCounts(_Open):
+    prompt: int | None = None
+    completion: int | None = None
+
+
+class Completion(_Open):
+    text: str = Field(description="Raw completion text as the model produced it.")
+    finish_reason: str | None = Field(None, description="'stop', 'length', ... when known.")
+    model: str | None = Field(None, description="Teacher model that produced the completion.")
+    reasoning: str | None = Field(None, description="Chain of thought, split from text by parse_traces.")
+    summary: str | None = Field(None, description="Answer for the reader, after the chain of thought.")
+    tokens: TokenCounts | None = None
+    verdict: Verdict | None = None
+    correct: bool | None = None
+
+
+class Reference(_Open):
+    answer: str | None = Field(None, description="Reference final answer (math, qa).")
+    tests: dict[str, Any] | None = Field(None, description="Test cases (code).")
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _number_to_str(cls, value: Any) -> Any:
+        # Benchmarks ship answers as ints and floats ("27.0"); the verifier compares strings.
+        if isinstance(value, bool):
+            raise ValueError("answer must be a string or a number, not a boolean")
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() else repr(value)
+        if isinstance(value, int):
+            return str(value)
+        return value
+
+
+class Message(_Open):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str
+
+
+class PromptRecord(_Open):
+    id: str = Field(min_length=1)
+    domain: Domain = "math"
+    prompt: str | None = None
+    messages: list[Message] | None = None
+    reference: Reference | None = None
+    source: str | None = None
+    language: str | None = None
+    completions: list[Completion] = Field(default_factory=list)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _int_id(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _has_prompt(self) -> PromptRecord:
+        if not self.prompt and not self.messages:
+            raise ValueError("a record needs a non-empty 'prompt' or 'messages'")
+        return self
+
+    def prompt_text(self) -> str:
+        """The user-visible prompt: ``prompt`` or the last user message."""
+        if self.prompt:
+            return self.prompt
+        users = [m.content for m in self.messages or [] if m.role == "user"]
+        return users[-1] if users else self.messages[-1].content

@@ -1,0 +1,209 @@
+"""A process pool with a hard per-item time bound: a worker whose item overruns is killed and replaced.
+
+math-verify's own SIGALRM timeouts do not stop every hang (C extensions, huge integers), so every
+item also gets a wall-clock deadline enforced from outside. Workers are plain subprocesses
+(``python -m r1data.verifiers.worker``), so the pool also works inside datatrove's daemonic task
+processes, and a killed worker takes its whole process group with it.
+
+>>> with BoundedPool("r1data.verifiers.math:MathChecker", workers=1) as pool:  # doctest: +SKIP
+...     [v["label"] for v in next(pool.imap([({"answer": "2"}, [{"text": "\\\\boxed{2}"}])]))]
+['pass']
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+Task = tuple[dict[str, Any] | None, list[dict[str, Any]]]
+
+
+class _Worker:
+    def __init__(self, checker: str, memory_mb: int):
+        env = {k: v for k, v in os.environ.items() if not k.endswith(("TOKEN", "API_KEY", "SECRET"))}
+        env["PYTHONUNBUFFERED"] = "1"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "r1data.verifiers.worker", checker, str(memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=env,
+        )
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.buffer = b""
+        self.ready = False
+        self.job: tuple[int, list[int]] | None = None  # (task index, item positions still awaited)
+        self.deadline = float("inf")
+
+    def send(self, task_index: int, reference, items: list[dict], positions: list[int]) -> None:
+        self.job = (task_index, positions)
+        self.proc.stdin.write(orjson.dumps({"reference": reference, "items": items}) + b"\n")
+        self.proc.stdin.flush()
+
+    def read_lines(self) -> list[dict] | None:
+        """Complete lines available now; None at EOF (the worker died)."""
+        try:
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+        except BlockingIOError:
+            return []
+        if not chunk:
+            return None
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [orjson.loads(line) for line in lines if line]
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class BoundedPool:
+    """Run a checker over tasks ``(reference, items)`` in ``workers`` subprocesses.
+
+    Args:
+        checker: ``"module:Class"`` of a :class:`~r1data.verifiers.base.Checker`.
+        workers: number of worker processes (default: all cores).
+        timeout_s: hard wall-clock bound per item; an item that overruns gets
+            ``{"label": "unknown", "reason": "timeout"}`` and its worker is killed and replaced.
+        memory_mb: address-space headroom per worker; exhausting it yields ``unknown``/``memory``.
+        start_timeout_s: bound on a worker's start-up (imports).
+    """
+
+    def __init__(self, checker: str, workers: int | None = None, timeout_s: float = 10.0,
+                 memory_mb: int = 2048, start_timeout_s: float = 120.0):
+        self.checker, self.timeout_s, self.memory_mb = checker, timeout_s, memory_mb
+        self.start_timeout_s = start_timeout_s
+        self.n_workers = workers or os.cpu_count() or 1
+        self.name = checker.rsplit(":", 1)[-1]
+        self.stats: collections.Counter[str] = collections.Counter()
+        self._workers: list[_Worker] = []
+        self._selector = selectors.DefaultSelector()
+
+    # lifecycle ---------------------------------------------------------------------------------
+    def __enter__(self) -> BoundedPool:
+        for _ in range(self.n_workers):
+            self._spawn()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for w in self._workers:
+            self._selector.unregister(w.proc.stdout)
+            w.kill()
+        self._workers.clear()
+
+    def _spawn(self) -> _Worker:
+        w = _Worker(self.checker, self.memory_mb)
+        w.deadline = time.monotonic() + self.start_timeout_s
+        self._selector.register(w.proc.stdout, selectors.EVENT_READ, w)
+        self._workers.append(w)
+        return w
+
+    def _replace(self, w: _Worker) -> None:
+        self._selector.unregister(w.proc.stdout)
+        w.kill()
+        self._workers.remove(w)
+        self._spawn()
+        self.stats["workers_replaced"] += 1
+
+    # work --------------------------------------------------------------------------------------
+    def imap(self, tasks: Iterable[Task], window: int | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Yield, for each task in input order, the list of verdicts of its items. Streams: at most
+        ``window`` tasks (default 4 × workers) are held at once."""
+        if not self._workers:
+            raise RuntimeError("BoundedPool must be used as a context manager")
+        window = window or 4 * self.n_workers
+        source = iter(tasks)
+        tasks_by_index: dict[int, Task] = {}
+        results: dict[int, list[dict | None]] = {}
+        pending: collections.deque[tuple[int, list[int]]] = collections.deque()
+        next_in, next_out, exhausted = 0, 0, False
+
+        while True:
+            while not exhausted and len(results) < window:
+                try:
+                    reference, items = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                tasks_by_index[next_in] = (reference, items)
+                results[next_in] = [None] * len(items)
+                pending.append((next_in, list(range(len(items)))))
+                next_in += 1
+            while next_out in results and None not in results[next_out]:
+                del tasks_by_index[next_out]
+                yield results.pop(next_out)
+                next_out += 1
+            if exhausted and not results:
+                return
+            self._dispatch(pending, tasks_by_index, results)
+
+    def _dispatch(self, pending, tasks_by_index, results) -> None:
+        now = time.monotonic()
+        for w in self._workers:
+            if w.ready and w.job is None and pending:
+                task_index, positions = pending.popleft()
+                if not positions:
+                    continue
+                reference, items = tasks_by_index[task_index]
+                w.send(task_index, reference, [items[p] for p in positions], positions)
+                w.deadline = now + self.timeout_s
+        timeout = max(0.0, min(w.deadline for w in self._workers) - now)
+        for key, _ in self._selector.select(timeout=min(timeout, 1.0)):
+            w: _Worker = key.data
+            lines = w.read_lines()
+            if lines is None:
+                if not w.ready:
+                    raise RuntimeError(f"verifier worker {self.checker} exited during start-up")
+                self._fail_current(w, "worker_crashed", pending, results)
+                continue
+            for msg in lines:
+                self._on_message(w, msg, results)
+        now = time.monotonic()
+        for w in list(self._workers):
+            if w.deadline <= now:
+                if not w.ready:
+                    raise RuntimeError(f"verifier worker {self.checker} did not start within "
+                                       f"{self.start_timeout_s}s")
+                self._fail_current(w, "timeout", pending, results)
+
+    def _on_message(self, w: _Worker, msg: dict, results) -> None:
+        if msg.get("ready"):
+            w.ready, w.deadline = True, float("inf")
+            return
+        if msg.get("done"):
+            w.job, w.deadline = None, float("inf")
+            return
+        task_index, positions = w.job
+        results[task_index][positions[msg["i"]]] = msg["verdict"]
+        w.deadline = time.monotonic() + self.timeout_s
+
+    def _fail_current(self, w: _Worker, reason: str, pending, results) -> None:
+        """The item the worker is on gets ``unknown``/reason; the rest of its task is re-queued."""
+        if w.job is not None:
+            task_index, positions = w.job
+            todo = [p for p in positions if results[task_index][p] is None]
+            if todo:
+                results[task_index][todo[0]] = {
+                    "label": "unknown", "reason": reason, "verifier": self.name, "version": "pool",
+                }
+                self.stats[f"items_{reason}"] += 1
+                pending.appendleft((task_index, todo[1:]))
+        self._replace(w)
