@@ -32,6 +32,33 @@ DEFAULT_MAX_RECORD_BYTES = 64 * 2**20  # longest real R1 traces are ~0.3 MB; 8 o
 _JSONL_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".json.zst", ".ndjson")
 
 
+def _bounded_lines(f, limit: int, chunk_size: int = 1 << 20) -> Iterator[tuple[bytes | None, int]]:
+    """Lines of a binary stream (any compression: only ``read`` is needed), each as ``(line, size)``;
+    a line longer than ``limit`` bytes is yielded as ``(None, size)`` without ever being held whole."""
+    buffer, skipping, skipped = b"", False, 0
+    while True:
+        chunk = f.read(chunk_size)
+        if not chunk:
+            break
+        buffer += chunk
+        while True:
+            newline = buffer.find(b"\n")
+            if newline == -1:
+                if len(buffer) > limit:  # too long already: drop what we have, keep counting
+                    skipping, skipped, buffer = True, skipped + len(buffer), b""
+                break
+            line, buffer = buffer[:newline], buffer[newline + 1 :]
+            if skipping or len(line) > limit:
+                yield None, skipped + len(line)
+                skipping, skipped = False, 0
+            else:
+                yield line, len(line)
+    if skipping or len(buffer) > limit:
+        yield None, skipped + len(buffer)
+    elif buffer:
+        yield buffer, len(buffer)
+
+
 class _ValidatingReader:
     """Mixin: mapping → validation → Document, or quarantine. Shared by the file and dataset readers."""
 
@@ -130,36 +157,28 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
                 yield doc
 
     def _jsonl_rows(self, filepath: str) -> Iterator[tuple[int, Any]]:
-        limit = self.max_record_bytes
+        index = -1
         with self.data_folder.open(filepath, "rb", compression="infer") as f:
-            index = -1
-            while True:
-                line = f.readline(limit + 1)
-                if not line:
-                    return
+            for lineno, (line, size) in enumerate(_bounded_lines(f, self.max_record_bytes), start=1):
+                if line is not None and not line.strip():
+                    continue  # blank lines are not records
                 index += 1
-                if len(line) > limit and not line.endswith(b"\n"):
-                    size = len(line)
-                    while (chunk := f.readline(1 << 20)) and not chunk.endswith(b"\n"):
-                        size += len(chunk)  # skip the rest without holding it in memory
-                    size += len(chunk)
-                    self._quarantine("oversized", f"{size} bytes > max_record_bytes={limit}",
-                                     f"{filepath}:{index + 1}", line[:512])
+                where = f"{filepath}:{lineno}"
+                if line is None:
+                    self._quarantine("oversized", f"{size} bytes > max_record_bytes={self.max_record_bytes}",
+                                     where, b"")
                     yield index, None
-                    continue
-                if not line.strip():
-                    index -= 1  # blank lines are not records
                     continue
                 try:
                     text = line.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    self._quarantine("invalid_utf8", str(exc), f"{filepath}:{index + 1}", line)
+                    self._quarantine("invalid_utf8", str(exc), where, line)
                     yield index, None
                     continue
                 try:
                     yield index, orjson.loads(text)
                 except orjson.JSONDecodeError as exc:
-                    self._quarantine("invalid_json", str(exc), f"{filepath}:{index + 1}", text)
+                    self._quarantine("invalid_json", str(exc), where, text)
                     yield index, None
 
     def _parquet_rows(self, filepath: str) -> Iterator[tuple[int, Any]]:
