@@ -140,6 +140,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         )
         self._setup_validation(mapping, keep_unmapped, quarantine_folder, max_record_bytes, source)
         self._rank = 0
+        self._line_shard: tuple[int, int] | None = None
 
     def read_file(self, filepath: str) -> DocumentsPipeline:
         lower = filepath.lower()
@@ -163,6 +164,8 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
                 if line is not None and not line.strip():
                     continue  # blank lines are not records
                 index += 1
+                if self._line_shard and index % self._line_shard[1] != self._line_shard[0]:
+                    continue
                 where = f"{filepath}:{lineno}"
                 if line is None:
                     self._quarantine("oversized", f"{size} bytes > max_record_bytes={self.max_record_bytes}",
@@ -188,13 +191,26 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
             index = 0
             for batch in pq.ParquetFile(f).iter_batches(batch_size=1024):
                 for row in batch.to_pylist():
-                    yield index, row
+                    if not self._line_shard or index % self._line_shard[1] == self._line_shard[0]:
+                        yield index, row
                     index += 1
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """Files are split across tasks; with fewer files than tasks (one big JSONL), every task reads
+        every file and keeps the records whose index is ``rank`` modulo ``world_size`` (skipped lines
+        are not decoded), so ``tasks`` always parallelises."""
+        if data:
+            yield from data
         self._rank = rank
+        files = self.data_folder.list_files(recursive=self.recursive, glob_pattern=self.glob_pattern)
+        if not files:
+            raise FileNotFoundError(f"no input files in {self.data_folder.path} matching {self.glob_pattern!r}")
+        self._line_shard = (rank, world_size) if len(files) < world_size else None
+        shard = files if self._line_shard else files[rank::world_size]
         try:
-            yield from super().run(data, rank, world_size)
+            for doc in self.read_files_shard(shard):
+                self.update_doc_stats(doc)
+                yield doc
         finally:
             self._close_sink()
 

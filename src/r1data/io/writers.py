@@ -41,7 +41,9 @@ class HubShardWriter(ParquetWriter):
 
     name = "💾 hub shards"
 
-    def __init__(self, output_folder: DataFolderLike, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES):
+    def __init__(self, output_folder: DataFolderLike, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+                 rows_per_group: int = 100):
+        # The size check happens when a row group is flushed, so shards overshoot by at most one group.
         super().__init__(
             get_datafolder(output_folder),
             output_filename=f"{PARTS_DIR}/${{rank}}.parquet",
@@ -49,7 +51,7 @@ class HubShardWriter(ParquetWriter):
             max_file_size=max_shard_bytes,
             schema=SFT_SCHEMA,
             compression="zstd",
-            batch_size=256,
+            batch_size=rows_per_group,
         )
 
 
@@ -78,5 +80,6 @@ def finalize_shards(data_dir: str, split: str = "train") -> list[str]:
         final = f"{split}-{i:05d}-of-{len(parts):05d}.parquet"
         os.replace(os.path.join(parts_dir, name), os.path.join(data_dir, final))
         names.append(final)
-    os.rmdir(parts_dir) if not os.listdir(parts_dir) else None
+    if not os.listdir(parts_dir):
+        os.rmdir(parts_dir)
     return names

@@ -83,7 +83,9 @@ class ExecutorSpec(_Strict):
 
 class OutputSpec(_Strict):
     split: str = "train"
-    max_shard_bytes: int = Field(256 * 2**20, ge=1024)
+    max_shard_bytes: int = Field(256 * 2**20, ge=1024, description="A shard is closed past this size.")
+    rows_per_group: int = Field(100, ge=1, description="Parquet row group size; shard sizes overshoot "
+                                "max_shard_bytes by at most one group.")
 
 
 class CardSpec(_Strict):

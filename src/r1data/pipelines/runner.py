@@ -66,7 +66,8 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
                               quarantine_folder=os.path.join(output_dir, "quarantine", stage.name))
     steps = [build_step(s.kind, s.params) for s in stage.steps]
     if index == len(recipe.stages) - 1:
-        writer = HubShardWriter(os.path.join(output_dir, "data"), recipe.output.max_shard_bytes)
+        writer = HubShardWriter(os.path.join(output_dir, "data"), recipe.output.max_shard_bytes,
+                                recipe.output.rows_per_group)
     else:
         writer = RecordWriter(os.path.join(output_dir, "work", stage.name))
     return [reader, *steps, writer]
