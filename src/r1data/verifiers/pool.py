@@ -126,10 +126,11 @@ class BoundedPool:
     # work --------------------------------------------------------------------------------------
     def imap(self, tasks: Iterable[Task], window: int | None = None) -> Iterator[list[dict[str, Any]]]:
         """Yield, for each task in input order, the list of verdicts of its items. Streams: at most
-        ``window`` tasks (default 4 × workers) are held at once."""
+        ``window`` tasks (default 32 × workers) are held at once, enough that one slow task does not
+        starve the other workers while results wait for it to come back in order."""
         if not self._workers:
             raise RuntimeError("BoundedPool must be used as a context manager")
-        window = window or 4 * self.n_workers
+        window = window or 32 * self.n_workers
         source = iter(tasks)
         tasks_by_index: dict[int, Task] = {}
         results: dict[int, list[dict | None]] = {}
@@ -147,13 +148,16 @@ class BoundedPool:
                 results[next_in] = [None] * len(items)
                 pending.append((next_in, list(range(len(items)))))
                 next_in += 1
+            finished = 0
             while next_out in results and None not in results[next_out]:
                 del tasks_by_index[next_out]
                 yield results.pop(next_out)
                 next_out += 1
+                finished += 1
             if exhausted and not results:
                 return
-            self._dispatch(pending, tasks_by_index, results)
+            if not finished:  # refill the window before waiting on the workers again
+                self._dispatch(pending, tasks_by_index, results)
 
     def _dispatch(self, pending, tasks_by_index, results) -> None:
         now = time.monotonic()

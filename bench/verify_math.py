@@ -1,0 +1,85 @@
+"""Math verification throughput on the real model outputs in ../shared/data/model_outputs.
+
+Runs, in one process and on the same (reference, completion) pairs:
+  1. plain math-verify, the way most pipelines call it: ``verify(parse(gold), parse(completion))`` per
+     pair, in this process (one core), with its default 5 s timeouts;
+  2. r1data's verifier through its bounded pool with 1 worker (one core), and with all cores.
+Prints pairs/s, the ratio to the baseline, and agreement with the files' own grader labels.
+
+    .venv/bin/python bench/verify_math.py [--files qwen25math7b_instruct_math_8samples.jsonl ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "model_outputs"
+
+
+def load(files: list[str]) -> list[dict]:
+    records = []
+    for name in files:
+        for line in open(DATA / name):
+            row = json.loads(line)
+            records.append({"id": f"{name}:{row['idx']}", "domain": "math", "prompt": row["question"],
+                            "reference": {"answer": str(row["gt"])},
+                            "completions": [{"text": t} for t in row["code"]], "score": row["score"]})
+    return records
+
+
+def plain_math_verify(records: list[dict]) -> list[bool]:
+    from math_verify import parse, verify
+
+    out = []
+    for rec in records:
+        for c in rec["completions"]:
+            gold = parse("\\boxed{" + rec["reference"]["answer"] + "}")
+            out.append(bool(verify(gold, parse(c["text"]))))
+    return out
+
+
+def r1data_verify(records: list[dict], workers: int) -> list[bool | None]:
+    import copy
+
+    from r1data.verifiers.pool import BoundedPool
+    from r1data.verifiers.runner import iter_verified
+
+    with BoundedPool("r1data.verifiers.math:MathChecker", workers=workers, timeout_s=10) as pool:
+        done = list(iter_verified(pool, copy.deepcopy(records), "math"))
+    return [c["correct"] for rec in done for c in rec["completions"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", nargs="*", default=sorted(p.name for p in DATA.glob("*.jsonl")))
+    args = parser.parse_args()
+    if not DATA.exists():
+        raise SystemExit(f"real data not found at {DATA}")
+    records = load(args.files)
+    labels = [s for rec in records for s in rec["score"]]
+    n = len(labels)
+    print(f"{len(records)} prompts, {n} pairs from {len(args.files)} file(s); {os.cpu_count()} cores")
+
+    rows = []
+    t = time.perf_counter()
+    base = plain_math_verify(records)
+    base_s = time.perf_counter() - t
+    rows.append(("plain math-verify (1 core)", base_s, base))
+    for workers in sorted({1, os.cpu_count() or 1}):
+        t = time.perf_counter()
+        ours = r1data_verify(records, workers)
+        rows.append((f"r1data verify ({workers} worker{'s' * (workers > 1)})", time.perf_counter() - t, ours))
+
+    print(f"{'verifier':<30} {'seconds':>8} {'pairs/s':>9} {'ratio':>6} {'agree w/ labels':>16}")
+    for name, seconds, verdicts in rows:
+        agree = sum((v is True) == bool(label) for v, label in zip(verdicts, labels, strict=True))
+        print(f"{name:<30} {seconds:>8.2f} {n / seconds:>9.1f} {base_s / seconds:>5.2f}x "
+              f"{agree:>6}/{n} ({100 * agree / n:.2f}%)")
+
+
+if __name__ == "__main__":
+    main()
