@@ -23,11 +23,18 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "model_o
 def load(files: list[str]) -> list[dict]:
     records = []
     for name in files:
-        for line in open(DATA / name):
+        for line in (DATA / name).read_text().splitlines():
             row = json.loads(line)
-            records.append({"id": f"{name}:{row['idx']}", "domain": "math", "prompt": row["question"],
-                            "reference": {"answer": str(row["gt"])},
-                            "completions": [{"text": t} for t in row["code"]], "score": row["score"]})
+            records.append(
+                {
+                    "id": f"{name}:{row['idx']}",
+                    "domain": "math",
+                    "prompt": row["question"],
+                    "reference": {"answer": str(row["gt"])},
+                    "completions": [{"text": t} for t in row["code"]],
+                    "score": row["score"],
+                }
+            )
     return records
 
 
@@ -77,8 +84,10 @@ def main() -> None:
     print(f"{'verifier':<30} {'seconds':>8} {'pairs/s':>9} {'ratio':>6} {'agree w/ labels':>16}")
     for name, seconds, verdicts in rows:
         agree = sum((v is True) == bool(label) for v, label in zip(verdicts, labels, strict=True))
-        print(f"{name:<30} {seconds:>8.2f} {n / seconds:>9.1f} {base_s / seconds:>5.2f}x "
-              f"{agree:>6}/{n} ({100 * agree / n:.2f}%)")
+        print(
+            f"{name:<30} {seconds:>8.2f} {n / seconds:>9.1f} {base_s / seconds:>5.2f}x "
+            f"{agree:>6}/{n} ({100 * agree / n:.2f}%)"
+        )
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ def alt_latex(value) -> str:
 
 # Problem families: (prompt, answer, steps of a correct solution, a plausible wrong answer) ---------
 
+
 def arithmetic_series(rng):
     n = rng.randint(8, 40)
     a, d = rng.randint(1, 9), rng.randint(2, 7)
@@ -81,8 +82,10 @@ def binomial(rng):
     steps = [
         f"The order of the committee members does not matter, so this is a combination: $\\binom{{{n}}}{{{k}}}$.",
         f"$\\binom{{{n}}}{{{k}}} = \\frac{{{n}!}}{{{k}!\\,{n - k}!}}$.",
-        "Expanding the top factors: $" + " \\cdot ".join(str(n - i) for i in range(k))
-        + f" = {math.perm(n, k)}$, and $" + f"{k}! = {math.factorial(k)}$.",
+        "Expanding the top factors: $"
+        + " \\cdot ".join(str(n - i) for i in range(k))
+        + f" = {math.perm(n, k)}$, and $"
+        + f"{k}! = {math.factorial(k)}$.",
         f"So the count is $\\frac{{{math.perm(n, k)}}}{{{math.factorial(k)}}} = {value}$.",
     ]
     return prompt, value, steps, math.perm(n, k)
@@ -93,8 +96,10 @@ def right_triangle(rng):
     m = max(m, n + 1)
     a, b, c = m * m - n * n, 2 * m * n, m * m + n * n
     area = Fraction(a * b, 2)
-    prompt = (f"A right triangle has legs of length ${a}$ and ${b}$. What is the sum of its area and the "
-              f"length of its hypotenuse?")
+    prompt = (
+        f"A right triangle has legs of length ${a}$ and ${b}$. What is the sum of its area and the "
+        f"length of its hypotenuse?"
+    )
     steps = [
         f"The hypotenuse is $\\sqrt{{{a}^2 + {b}^2}} = \\sqrt{{{a * a} + {b * b}}} = \\sqrt{{{c * c}}} = {c}$.",
         f"The area is $\\frac{{1}}{{2}} \\cdot {a} \\cdot {b} = {latex(area)}$.",
@@ -143,8 +148,9 @@ def modular_power(rng):
         cycle.append(k)
     prompt = f"What is the remainder when ${a}^{{{n}}}$ is divided by ${m}$?"
     steps = [
-        f"Let me look at the powers of ${a}$ modulo ${m}$: " + ", ".join(
-            f"${a}^{{{i + 1}}} \\equiv {r}$" for i, r in enumerate(cycle)) + ".",
+        f"Let me look at the powers of ${a}$ modulo ${m}$: "
+        + ", ".join(f"${a}^{{{i + 1}}} \\equiv {r}$" for i, r in enumerate(cycle))
+        + ".",
         f"The residues repeat with period ${len(cycle)}$.",
         f"Since ${n} = {len(cycle)} \\cdot {n // len(cycle)} + {n % len(cycle)}$, "
         f"${a}^{{{n}}} \\equiv {value} \\pmod{{{m}}}$.",
@@ -155,8 +161,10 @@ def modular_power(rng):
 def quadratic(rng):
     r1, r2 = rng.randint(-9, 9), rng.randint(-9, 9)
     b, c = -(r1 + r2), r1 * r2
-    prompt = (f"What is the sum of the squares of the roots of $x^2 {'+' if b >= 0 else '-'} {abs(b)}x "
-              f"{'+' if c >= 0 else '-'} {abs(c)} = 0$?")
+    prompt = (
+        f"What is the sum of the squares of the roots of $x^2 {'+' if b >= 0 else '-'} {abs(b)}x "
+        f"{'+' if c >= 0 else '-'} {abs(c)} = 0$?"
+    )
     value = r1 * r1 + r2 * r2
     steps = [
         f"By Vieta's formulas the roots satisfy $r_1 + r_2 = {r1 + r2}$ and $r_1 r_2 = {c}$.",
@@ -166,7 +174,16 @@ def quadratic(rng):
     return prompt, value, steps, (r1 + r2) ** 2 + 2 * c if c else value + 2
 
 
-FAMILIES = [arithmetic_series, linear_equation, binomial, right_triangle, gcd_lcm, dice, modular_power, quadratic]
+FAMILIES = [
+    arithmetic_series,
+    linear_equation,
+    binomial,
+    right_triangle,
+    gcd_lcm,
+    dice,
+    modular_power,
+    quadratic,
+]
 
 # Trace pieces -------------------------------------------------------------------------------------
 
@@ -214,8 +231,12 @@ def summary(steps, answer_tex):
 
 
 def completion(text, finish="stop", tokens=None):
-    return {"text": text, "finish_reason": finish, "model": TEACHER,
-            "tokens": {"completion": tokens if tokens is not None else max(1, len(text) // 4)}}
+    return {
+        "text": text,
+        "finish_reason": finish,
+        "model": TEACHER,
+        "tokens": {"completion": tokens if tokens is not None else max(1, len(text) // 4)},
+    }
 
 
 def make_completions(rng, kind, prompt, answer, steps, wrong):
@@ -226,26 +247,35 @@ def make_completions(rng, kind, prompt, answer, steps, wrong):
     if kind == "correct_alt":
         return completion(f"<think>\n{think(rng, steps, end)}\n</think>\n\n{summary(steps, alt)}")
     if kind == "wrong":
-        slip = steps[:-1] + [f"That gives ${bad}$."]
-        return completion(f"<think>\n{think(rng, slip, f'So the answer is ${bad}$.')}\n</think>\n\n"
-                          f"{summary(slip, bad)}")
+        slip = [*steps[:-1], f"That gives ${bad}$."]
+        return completion(
+            f"<think>\n{think(rng, slip, f'So the answer is ${bad}$.')}\n</think>\n\n{summary(slip, bad)}"
+        )
     if kind == "hedged":
-        return completion(f"<think>\n{think(rng, steps, 'I am torn between two values.')}\n</think>\n\n"
-                          f"The answer is either $\\boxed{{{good}}}$ or $\\boxed{{{bad}}}$, depending on the reading.")
+        return completion(
+            f"<think>\n{think(rng, steps, 'I am torn between two values.')}\n</think>\n\n"
+            f"The answer is either $\\boxed{{{good}}}$ or $\\boxed{{{bad}}}$, depending on the reading."
+        )
     if kind == "truncated":
         full = think(rng, steps, end)
         return completion("<think>\n" + full[: len(full) * 2 // 3], finish="length", tokens=4096)
     if kind == "no_final_answer":
-        return completion(f"<think>\n{think(rng, steps[:-1], 'I am not sure how to finish this.')}\n</think>\n\n"
-                          "I was not able to complete the computation with confidence.")
+        return completion(
+            f"<think>\n{think(rng, steps[:-1], 'I am not sure how to finish this.')}\n</think>\n\n"
+            "I was not able to complete the computation with confidence."
+        )
     if kind == "no_summary":
         boxed_end = "So the answer is $\\boxed{" + good + "}$."
         return completion(f"<think>\n{think(rng, steps, boxed_end)}\n</think>\n\n")
     if kind == "mixed_language":
-        return completion(f"<think>\n{think(rng, steps, end, mixed=True)}\n</think>\n\n{summary(steps, good)}")
+        return completion(
+            f"<think>\n{think(rng, steps, end, mixed=True)}\n</think>\n\n{summary(steps, good)}"
+        )
     if kind == "sky_t1":
-        return completion(f"<|begin_of_thought|>\n\n{think(rng, steps, end)}\n\n<|end_of_thought|>\n\n"
-                          f"<|begin_of_solution|>\n\n{summary(steps, good)}\n\n<|end_of_solution|>")
+        return completion(
+            f"<|begin_of_thought|>\n\n{think(rng, steps, end)}\n\n<|end_of_thought|>\n\n"
+            f"<|begin_of_solution|>\n\n{summary(steps, good)}\n\n<|end_of_solution|>"
+        )
     if kind == "plain":
         return completion("\n\n".join(steps) + f"\n\nTherefore the answer is $\\boxed{{{good}}}$.")
     raise ValueError(kind)
@@ -284,8 +314,16 @@ def main() -> None:
         lines.append(json.dumps(record, ensure_ascii=False))
     # Malformed input, quarantined with a reason rather than crashing the run or vanishing.
     lines.append('{"id": "broken-json", "prompt": "What is 1+1?", "completions": [')
-    lines.append(json.dumps({"id": "bad-type", "prompt": "What is 2+2?", "reference": {"answer": "4"},
-                             "completions": [{"text": 4}]}))
+    lines.append(
+        json.dumps(
+            {
+                "id": "bad-type",
+                "prompt": "What is 2+2?",
+                "reference": {"answer": "4"},
+                "completions": [{"text": 4}],
+            }
+        )
+    )
     lines.append(json.dumps({"id": "no-prompt", "reference": {"answer": "1"}, "completions": []}))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -28,9 +28,15 @@ def write_jsonl(path: Path, rows: list) -> Path:
     return path
 
 
-def record(rid: str, answer: str | None = "4", texts: tuple[str, ...] = ("<think>2+2</think> $\\boxed{4}$",),
-           **extra) -> dict:
-    rec = {"id": rid, "domain": "math", "prompt": f"question {rid}", "completions": [{"text": t} for t in texts]}
+def record(
+    rid: str, answer: str | None = "4", texts: tuple[str, ...] = ("<think>2+2</think> $\\boxed{4}$",), **extra
+) -> dict:
+    rec = {
+        "id": rid,
+        "domain": "math",
+        "prompt": f"question {rid}",
+        "completions": [{"text": t} for t in texts],
+    }
     if answer is not None:
         rec["reference"] = {"answer": answer}
     rec.update(extra)

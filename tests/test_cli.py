@@ -11,8 +11,9 @@ from tests.conftest import record, write_jsonl
 
 
 def r1data(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "r1data.cli", *args], capture_output=True, text=True,
-                          timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "r1data.cli", *args], capture_output=True, text=True, timeout=300, **kw
+    )
 
 
 @pytest.mark.parametrize("args", [[], ["run"], ["verify"]])
@@ -24,7 +25,12 @@ def test_help_everywhere(args):
 
 def test_verify_contract(tmp_path):
     rows = [
-        record("a", "4", ("<think>2+2</think> $\\boxed{4}$", "<think>..</think> $\\boxed{5}$"), extra={"keep": [1]}),
+        record(
+            "a",
+            "4",
+            ("<think>2+2</think> $\\boxed{4}$", "<think>..</think> $\\boxed{5}$"),
+            extra={"keep": [1]},
+        ),
         {"id": "n", "domain": "math", "prompt": "q", "completions": [{"text": "\\boxed{1}"}]},  # no reference
         {"id": "w", "domain": "writing", "prompt": "a poem", "completions": [{"text": "roses"}]},
         "{not json",
@@ -34,7 +40,7 @@ def test_verify_contract(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "verified 3 records, 4 completions" in result.stdout
     assert "pass 1, fail 1, unknown 2; quarantined 1 line(s)" in result.stdout
-    out = [json.loads(line) for line in open(tmp_path / "out.jsonl")]
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["id"] for r in out] == ["a", "n", "w"]
     assert out[0]["extra"] == {"keep": [1]}  # unknown fields survive
     a = out[0]["completions"]
@@ -42,9 +48,12 @@ def test_verify_contract(tmp_path):
     assert a[1]["verdict"]["reason"] == "not_equivalent" and a[1]["verdict"]["verifier"] == "math"
     assert out[1]["completions"][0]["verdict"]["reason"] == "no_reference"
     assert out[1]["completions"][0]["correct"] is None
-    assert out[2]["completions"][0]["verdict"] == {"label": "unknown", "reason": "no_verifier_for_domain",
-                                                   "verifier": "none"}
-    (q,) = [json.loads(line) for line in open(tmp_path / "out.jsonl.quarantine.jsonl")]
+    assert out[2]["completions"][0]["verdict"] == {
+        "label": "unknown",
+        "reason": "no_verifier_for_domain",
+        "verifier": "none",
+    }
+    (q,) = [json.loads(line) for line in (tmp_path / "out.jsonl.quarantine.jsonl").read_text().splitlines()]
     assert q["reason"] == "invalid_json" and q["where"].endswith("in.jsonl:4")
 
 
@@ -64,7 +73,9 @@ def test_run_prints_the_funnel_and_where_the_output_went(tmp_path):
 
 def test_run_with_a_broken_recipe_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\ninput: {path: a.jsonl}\nstages: [{name: s, steps: [{select: {policy: best}}]}]\n")
+    bad.write_text(
+        "name: x\ninput: {path: a.jsonl}\nstages: [{name: s, steps: [{select: {policy: best}}]}]\n"
+    )
     result = r1data("run", str(bad), "--output", str(tmp_path / "o"))
     assert result.returncode == 2
     assert "unknown selection policy 'best'" in result.stderr

@@ -28,32 +28,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from r1data.verifiers.cli import verify_file
 
-    summary = verify_file(args.input, args.output, workers=args.workers, timeout_s=args.timeout,
-                          quarantine=args.quarantine, progress=not args.quiet)
+    summary = verify_file(
+        args.input,
+        args.output,
+        workers=args.workers,
+        timeout_s=args.timeout,
+        quarantine=args.quarantine,
+        progress=not args.quiet,
+    )
     print(summary)
     return 0
 
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets.")
+        prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets."
+    )
     from r1data import __version__
 
     parser.add_argument("--version", action="version", version=f"r1data {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a recipe (YAML) end to end",
-                         description="Run every stage of a recipe and write a Hub-layout dataset with its card.")
+    run = sub.add_parser(
+        "run",
+        help="run a recipe (YAML) end to end",
+        description="Run every stage of a recipe and write a Hub-layout dataset with its card.",
+    )
     run.add_argument("recipe", help="path of the recipe YAML, e.g. recipes/quickstart.yaml")
     run.add_argument("--output", "-o", help="output directory (default: outputs/<recipe name>)")
-    run.add_argument("--force", action="store_true",
-                     help="overwrite an output directory produced by a different recipe")
+    run.add_argument(
+        "--force", action="store_true", help="overwrite an output directory produced by a different recipe"
+    )
     run.set_defaults(func=_cmd_run)
 
     verify = sub.add_parser(
-        "verify", help="verify the completions of prompt records (JSONL)",
+        "verify",
+        help="verify the completions of prompt records (JSONL)",
         description="Add a verdict and 'correct' to every completion of each prompt record. Streams "
-                    "in constant memory; invalid lines go to a quarantine file with their reason.")
+        "in constant memory; invalid lines go to a quarantine file with their reason.",
+    )
     verify.add_argument("input", help="input JSONL (.gz/.zst allowed) of prompt records")
     verify.add_argument("output", help="output JSONL (.gz/.zst by extension)")
     verify.add_argument("--workers", type=int, default=None, help="verifier processes (default: all cores)")

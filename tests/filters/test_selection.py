@@ -20,11 +20,16 @@ def prompt(pid, *comps):
 def select(records, **kw):
     step = Select(**kw)
     out = list(step.run(iter([Document(text="q", id=r["id"], metadata=r) for r in records])))
-    return {d.id: [c["name"] for c in d.metadata["completions"]] for d in out}, \
-        {k: v.total for k, v in step.stats.stats.items()}, out
+    return (
+        {d.id: [c["name"] for c in d.metadata["completions"]] for d in out},
+        {k: v.total for k, v in step.stats.stats.items()},
+        out,
+    )
 
 
-BASE = prompt("p", comp("a", True, 30), comp("b", False), comp("c", True, 5), comp("d", None), comp("e", True, 20))
+BASE = prompt(
+    "p", comp("a", True, 30), comp("b", False), comp("c", True, 5), comp("d", None), comp("e", True, 20)
+)
 
 
 @pytest.mark.parametrize(
@@ -62,10 +67,16 @@ def test_pass_rate_is_recorded_and_windows_drop_prompts():
 
     easy = prompt("easy", comp("a", True), comp("b", True))
     none = prompt("none", comp("a", False), comp("b", None))
-    out, stats, docs = select([copy.deepcopy(BASE), easy, none, prompt("empty")], max_pass_rate=0.9,
-                              min_pass_rate=0.5)
+    out, stats, docs = select(
+        [copy.deepcopy(BASE), easy, none, prompt("empty")], max_pass_rate=0.9, min_pass_rate=0.5
+    )
     assert out == {"p": ["a", "c", "e"]}
-    assert docs[0].metadata["selection"] == {"n_samples": 5, "n_correct": 3, "pass_rate": 0.6, "policy": "all"}
+    assert docs[0].metadata["selection"] == {
+        "n_samples": 5,
+        "n_correct": 3,
+        "pass_rate": 0.6,
+        "policy": "all",
+    }
     assert stats["records_dropped_pass_rate_above_max"] == 1
     assert stats["records_dropped_no_correct"] == 1
     assert stats["records_dropped_no_completions"] == 1
@@ -82,15 +93,19 @@ def test_pass_rate_below_min_drops_a_hard_prompt():
 
 
 def test_correct_completions_that_cannot_become_r1_rows_are_not_candidates():
-    rec = prompt("p", {"text": "plain \\boxed{1}", "correct": True, "verdict": PASS, "name": "plain"},
-                 comp("good", True, 100))
+    rec = prompt(
+        "p",
+        {"text": "plain \\boxed{1}", "correct": True, "verdict": PASS, "name": "plain"},
+        comp("good", True, 100),
+    )
     out, stats, _ = select([rec], policy="shortest", k=1)
     assert out == {"p": ["good"]}
     assert stats["completions_dropped_no_reasoning"] == 1
 
 
-@pytest.mark.parametrize("kw", [{"policy": "best"}, {"k": 0}, {"min_pass_rate": 0.8, "max_pass_rate": 0.2},
-                                {"max_per_prompt": 0}])
+@pytest.mark.parametrize(
+    "kw", [{"policy": "best"}, {"k": 0}, {"min_pass_rate": 0.8, "max_pass_rate": 0.2}, {"max_per_prompt": 0}]
+)
 def test_invalid_parameters(kw):
     with pytest.raises(ValueError):
         Select(**kw)

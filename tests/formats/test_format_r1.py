@@ -10,16 +10,25 @@ def run(step, records):
 
 
 def test_one_row_per_completion_in_the_r1_readable_format():
-    rec = {"id": "p1", "prompt": "1+1?", "source": "s", "reference": {"answer": "2"},
-           "selection": {"n_samples": 4, "n_correct": 2, "pass_rate": 0.5},
-           "completions": [
-               {"text": "<think>\n one plus one \n</think>\n\nIt is $\\boxed{2}$.", "model": "m", "index": 3,
+    rec = {
+        "id": "p1",
+        "prompt": "1+1?",
+        "source": "s",
+        "reference": {"answer": "2"},
+        "selection": {"n_samples": 4, "n_correct": 2, "pass_rate": 0.5},
+        "completions": [
+            {
+                "text": "<think>\n one plus one \n</think>\n\nIt is $\\boxed{2}$.",
+                "model": "m",
+                "index": 3,
                 "verdict": {"label": "pass", "reason": "equivalent", "verifier": "math", "version": "v1"},
-                "tokens": {"completion": 12}},
-               {"text": "no markers \\boxed{2}", "index": 5},
-               {"text": "<think>cut off", "index": 6},
-               {"text": "<think>done</think>", "index": 7},
-           ]}
+                "tokens": {"completion": 12},
+            },
+            {"text": "no markers \\boxed{2}", "index": 5},
+            {"text": "<think>cut off", "index": 6},
+            {"text": "<think>done</think>", "index": 7},
+        ],
+    }
     rows, stats = run(FormatR1(), [rec])
     assert len(rows) == 1
     row = rows[0].metadata
@@ -27,7 +36,12 @@ def test_one_row_per_completion_in_the_r1_readable_format():
         {"role": "user", "content": "1+1?"},
         {"role": "assistant", "content": "<think>\none plus one\n</think>\n\nIt is $\\boxed{2}$."},
     ]
-    assert (row["id"], row["completion_index"], row["teacher"], row["verifier"]) == ("p1/3", 3, "m", "math@v1")
+    assert (row["id"], row["completion_index"], row["teacher"], row["verifier"]) == (
+        "p1/3",
+        3,
+        "m",
+        "math@v1",
+    )
     assert (row["n_samples"], row["pass_rate"], row["completion_tokens"]) == (4, 0.5, 12)
     assert stats["completions_dropped_no_reasoning"] == 1
     assert stats["completions_dropped_unclosed_reasoning"] == 1
@@ -36,9 +50,23 @@ def test_one_row_per_completion_in_the_r1_readable_format():
 
 
 def test_parse_traces_fills_fields_and_counts_formats():
-    rec = {"id": "p", "prompt": "q", "completions": [
-        {"text": "<think>a</think>b"}, {"text": "<|begin_of_thought|>x<|end_of_thought|>y"}, {"text": "z"}]}
+    rec = {
+        "id": "p",
+        "prompt": "q",
+        "completions": [
+            {"text": "<think>a</think>b"},
+            {"text": "<|begin_of_thought|>x<|end_of_thought|>y"},
+            {"text": "z"},
+        ],
+    }
     (doc,), stats = run(ParseTraces(), [rec])
     assert [(c["reasoning"], c["summary"], c["trace_format"]) for c in doc.metadata["completions"]] == [
-        ("a", "b", "think"), ("x", "y", "sky_t1"), ("", "z", "plain")]
-    assert (stats["trace_format_think"], stats["trace_format_sky_t1"], stats["trace_format_plain"]) == (1, 1, 1)
+        ("a", "b", "think"),
+        ("x", "y", "sky_t1"),
+        ("", "z", "plain"),
+    ]
+    assert (stats["trace_format_think"], stats["trace_format_sky_t1"], stats["trace_format_plain"]) == (
+        1,
+        1,
+        1,
+    )

@@ -6,14 +6,22 @@ from r1data.formats.traces import Trace, split_trace
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("<think>\nstep\n</think>\n\nAnswer $\\boxed{1}$.", Trace("step", "Answer $\\boxed{1}$.", "think", True)),
+        (
+            "<think>\nstep\n</think>\n\nAnswer $\\boxed{1}$.",
+            Trace("step", "Answer $\\boxed{1}$.", "think", True),
+        ),
         # opening tag written by the chat template, not the model
         ("step one\n</think>\nfinal", Trace("step one", "final", "think", True)),
-        ("<think>\nstill thinking when the budget ran out", Trace("still thinking when the budget ran out", "", "think", False)),
+        (
+            "<think>\nstill thinking when the budget ran out",
+            Trace("still thinking when the budget ran out", "", "think", False),
+        ),
         ("<think>a</think>\n", Trace("a", "", "think", True)),
         ("<think>r</think> <answer> 42 </answer>", Trace("r", "42", "think", True)),
-        ("<|begin_of_thought|>\n\nhmm\n\n<|end_of_thought|>\n\n<|begin_of_solution|>\n\nx = 2\n\n<|end_of_solution|>",
-         Trace("hmm", "x = 2", "sky_t1", True)),
+        (
+            "<|begin_of_thought|>\n\nhmm\n\n<|end_of_thought|>\n\n<|begin_of_solution|>\n\nx = 2\n\n<|end_of_solution|>",
+            Trace("hmm", "x = 2", "sky_t1", True),
+        ),
         ("<|begin_of_thought|>\nloop loop loop", Trace("loop loop loop", "", "sky_t1", False)),
         ("Plain CoT. So \\boxed{3}.", Trace("", "Plain CoT. So \\boxed{3}.", "plain", True)),
         ("", Trace("", "", "plain", True)),

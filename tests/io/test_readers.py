@@ -46,13 +46,13 @@ def test_every_bad_kind_is_quarantined_with_its_reason_and_counts_add_up(tmp_pat
     path.parent.mkdir()
     lines = [
         json.dumps(record("ok1")).encode(),
-        b'{"id": "x", "prompt": ',                                       # invalid_json
+        b'{"id": "x", "prompt": ',  # invalid_json
         json.dumps(record("u")).encode().replace(b"question", b"\xff\xfe"),  # invalid_utf8
-        b"[1, 2, 3]",                                                     # not_an_object
-        json.dumps({"id": "m"}).encode(),                                 # invalid_value (no prompt)
-        json.dumps({"prompt": "p", "completions": []}).encode(),          # missing id? no: id is defaulted
+        b"[1, 2, 3]",  # not_an_object
+        json.dumps({"id": "m"}).encode(),  # invalid_value (no prompt)
+        json.dumps({"prompt": "p", "completions": []}).encode(),  # missing id? no: id is defaulted
         json.dumps(record("t", texts=())).encode().replace(b'"completions": []', b'"completions": 5'),
-        json.dumps(record("big", texts=("z" * 5000,))).encode(),           # oversized
+        json.dumps(record("big", texts=("z" * 5000,))).encode(),  # oversized
         b"",
         json.dumps(record("ok2")).encode(),
         b"{broken after a blank line",
@@ -63,10 +63,25 @@ def test_every_bad_kind_is_quarantined_with_its_reason_and_counts_add_up(tmp_pat
     # a row without id gets "<file>:<index>" — ids are optional in foreign data
     assert [d.id for d in docs] == ["ok1", "in.jsonl:5", "ok2"]
     reasons = [q["reason"] for q in quarantine_lines(qdir)]
-    assert reasons == ["invalid_json", "invalid_utf8", "not_an_object", "invalid_value", "wrong_type", "oversized",
-                       "invalid_json"]
+    assert reasons == [
+        "invalid_json",
+        "invalid_utf8",
+        "not_an_object",
+        "invalid_value",
+        "wrong_type",
+        "oversized",
+        "invalid_json",
+    ]
     # physical line numbers, blank lines included
-    assert [q["where"].rsplit(":", 1)[1] for q in quarantine_lines(qdir)] == ["2", "3", "4", "5", "7", "8", "11"]
+    assert [q["where"].rsplit(":", 1)[1] for q in quarantine_lines(qdir)] == [
+        "2",
+        "3",
+        "4",
+        "5",
+        "7",
+        "8",
+        "11",
+    ]
     assert stats["records_in"] == stats["records_ok"] + stats["quarantined"] == 10
     assert sum(v for k, v in stats.items() if k.startswith("quarantined_")) == 7
 
@@ -90,17 +105,28 @@ def test_saved_dataset_on_disk_reads_through_a_mapping(tmp_path):
     import datasets
 
     datasets.Dataset.from_list([{"question": "q1", "gt": 3}, {"question": "q2", "gt": 5}]).save_to_disk(
-        str(tmp_path / "ds"))
-    reader = make_reader({"dataset": str(tmp_path / "ds"),
-                          "mapping": {"prompt": "question", "reference.answer": "gt"}}, None, doc_progress=False)
+        str(tmp_path / "ds")
+    )
+    reader = make_reader(
+        {"dataset": str(tmp_path / "ds"), "mapping": {"prompt": "question", "reference.answer": "gt"}},
+        None,
+        doc_progress=False,
+    )
     docs, stats = read_all(reader)
-    assert [(d.id, d.metadata["reference"]["answer"]) for d in docs] == [("ds[train]:0", "3"), ("ds[train]:1", "5")]
+    assert [(d.id, d.metadata["reference"]["answer"]) for d in docs] == [
+        ("ds[train]:0", "3"),
+        ("ds[train]:1", "5"),
+    ]
     assert stats["records_ok"] == 2
 
 
 MODEL_OUTPUTS = {
-    "mapping": {"id": "idx", "prompt": "question", "reference.answer": "gt",
-                "completions": {"column": "code", "each": "text"}},
+    "mapping": {
+        "id": "idx",
+        "prompt": "question",
+        "reference.answer": "gt",
+        "completions": {"column": "code", "each": "text"},
+    },
 }
 
 
@@ -115,7 +141,9 @@ MODEL_OUTPUTS = {
         ("meta-llama--Llama-3.1-8B--amc23.jsonl", 40, 40, []),
     ],
 )
-def test_real_model_outputs_load_through_a_mapping(name, n_records, n_completions, empty_references, tmp_path):
+def test_real_model_outputs_load_through_a_mapping(
+    name, n_records, n_completions, empty_references, tmp_path
+):
     path = shared_file(f"model_outputs/{name}")
     reader = make_reader({"path": str(path), **MODEL_OUTPUTS}, str(tmp_path / "q"), doc_progress=False)
     docs, stats = read_all(reader)
@@ -125,8 +153,14 @@ def test_real_model_outputs_load_through_a_mapping(name, n_records, n_completion
 
 def test_real_gsm8k_loads_with_the_final_answer_extracted(tmp_path):
     path = shared_file("math/gsm8k_test.jsonl")
-    spec = {"path": str(path), "source": "gsm8k",
-            "mapping": {"prompt": "question", "reference.answer": {"column": "answer", "regex": r"####\s*(.+?)\s*$"}}}
+    spec = {
+        "path": str(path),
+        "source": "gsm8k",
+        "mapping": {
+            "prompt": "question",
+            "reference.answer": {"column": "answer", "regex": r"####\s*(.+?)\s*$"},
+        },
+    }
     docs, stats = read_all(make_reader(spec, str(tmp_path / "q"), doc_progress=False))
     assert len(docs) == 1319 and stats.get("quarantined", 0) == 0
     assert docs[0].metadata["reference"]["answer"] == "18"  # Janet's ducks

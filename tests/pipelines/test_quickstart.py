@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -44,8 +45,16 @@ def test_funnel_adds_up_and_every_stage_had_work(quickstart):
     assert (rec["in"], rec["ok"], rec["quarantined"]) == (43, 40, 3)
     assert rec["quarantined_by_reason"] == {"invalid_json": 1, "invalid_value": 1, "wrong_type": 1}
     assert comp["in"] == 240 == comp["kept"] + sum(comp["dropped_by_reason"].values())
-    for reason in ("fail_not_equivalent", "fail_truncated", "fail_multiple_answers", "fail_no_final_answer",
-                   "fail_answer_only_in_reasoning", "not_selected", "pass_rate_above_max", "no_reasoning"):
+    for reason in (
+        "fail_not_equivalent",
+        "fail_truncated",
+        "fail_multiple_answers",
+        "fail_no_final_answer",
+        "fail_answer_only_in_reasoning",
+        "not_selected",
+        "pass_rate_above_max",
+        "no_reasoning",
+    ):
         assert comp["dropped_by_reason"].get(reason, 0) > 0, reason
     assert "kept 60" in format_funnel(f)
 
@@ -54,9 +63,11 @@ def test_stats_and_card_describe_the_run(quickstart):
     with open(quickstart.stats_path) as f:
         stats = json.load(f)
     assert stats["funnel"] == quickstart.funnel
-    assert stats["provenance"]["teacher"] == {"r1data-sample-teacher": quickstart.funnel["completions"]["kept"]}
+    assert stats["provenance"]["teacher"] == {
+        "r1data-sample-teacher": quickstart.funnel["completions"]["kept"]
+    }
     assert set(stats["stages"]) == {"verify", "select"}
-    card = open(quickstart.card_path).read()
+    card = Path(quickstart.card_path).read_text()
     meta = card.split("---")[1]
     assert "license: apache-2.0" in meta and "size_categories:\n- n<1K" in meta
     assert "path: data/train-*" in meta
@@ -66,8 +77,8 @@ def test_stats_and_card_describe_the_run(quickstart):
 
 
 def test_quarantine_file_names_each_bad_line(quickstart):
-    qdir = os.path.join(quickstart.output_dir, "quarantine")
-    lines = [json.loads(line) for name in os.listdir(qdir) for line in open(os.path.join(qdir, name))]
+    qdir = Path(quickstart.output_dir, "quarantine")
+    lines = [json.loads(line) for p in qdir.iterdir() for line in p.read_text().splitlines()]
     assert sorted(q["reason"] for q in lines) == ["invalid_json", "invalid_value", "wrong_type"]
     assert all(q["where"].startswith("math_sample.jsonl:4") for q in lines)
 
@@ -97,7 +108,9 @@ def test_sharding_by_size_and_multiple_tasks(tmp_path, tasks, rows_per_group, mi
     result = run_recipe(Recipe.model_validate(data), str(tmp_path / "out"))
     n = len(result.shards)
     assert n >= min_shards and result.shards == [f"train-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
-    sizes = [pq.ParquetFile(os.path.join(result.output_dir, "data", s)).metadata.num_rows for s in result.shards]
+    sizes = [
+        pq.ParquetFile(os.path.join(result.output_dir, "data", s)).metadata.num_rows for s in result.shards
+    ]
     if tasks == 1:  # every shard but the last is closed after one 10-row group pushed it past 4 KB
         assert set(sizes[:-1]) == {10}
     ds = datasets.load_dataset(result.output_dir, split="train", cache_dir=str(tmp_path / "cache"))

@@ -9,7 +9,9 @@ def test_valid_record_keeps_unknown_fields_and_normalises_numbers():
 
 
 def test_non_integer_float_answer_keeps_its_value():
-    assert validate_record({"id": "a", "prompt": "p", "reference": {"answer": 0.5}})["reference"] == {"answer": "0.5"}
+    assert validate_record({"id": "a", "prompt": "p", "reference": {"answer": 0.5}})["reference"] == {
+        "answer": "0.5"
+    }
 
 
 @pytest.mark.parametrize(

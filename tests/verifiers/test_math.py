@@ -11,7 +11,9 @@ def checker():
 
 
 def judge(checker, answer, text, **item):
-    return checker.check(checker.prepare({"answer": answer} if answer is not None else None), {"text": text, **item})
+    return checker.check(
+        checker.prepare({"answer": answer} if answer is not None else None), {"text": text, **item}
+    )
 
 
 @pytest.mark.parametrize(
@@ -21,7 +23,12 @@ def judge(checker, answer, text, **item):
         ("\\frac{1}{2}", "<think>..</think> So $\\boxed{0.5}$", "pass", "equivalent"),
         ("\\frac{1}{2}", "<think>..</think> So $\\boxed{\\dfrac12}$", "pass", "equivalent"),
         ("10{,}000", "<think>..</think> $\\boxed{10000}$", "pass", "equivalent"),
-        ("\\left( 3, \\frac{\\pi}{2} \\right)", "<think>..</think> $\\boxed{(3,\\frac{\\pi}{2})}$", "pass", "equivalent"),
+        (
+            "\\left( 3, \\frac{\\pi}{2} \\right)",
+            "<think>..</think> $\\boxed{(3,\\frac{\\pi}{2})}$",
+            "pass",
+            "equivalent",
+        ),
         ("27", "<think>..</think> $\\boxed{27.0}$", "pass", "equivalent"),
         ("420", "<think>..</think> $\\boxed{421}$", "fail", "not_equivalent"),
         # the final answer is read from the summary, never from the reasoning
@@ -51,9 +58,13 @@ def test_finish_reason_length_is_truncated_even_when_a_box_is_present(checker):
 
 def test_pre_split_items_use_the_summary_field(checker):
     gold = checker.prepare({"answer": "7"})
-    assert checker.check(gold, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"] == "pass"
-    assert checker.check(gold, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"] == \
-        "answer_only_in_reasoning"
+    assert (
+        checker.check(gold, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"] == "pass"
+    )
+    assert (
+        checker.check(gold, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"]
+        == "answer_only_in_reasoning"
+    )
 
 
 def test_boxed_contents_balances_braces():

@@ -64,6 +64,8 @@ def test_no_worker_survives_the_pool():
 
 
 def test_a_checker_that_cannot_start_is_a_clear_error():
-    with BoundedPool("tests.verifiers.checkers:DoesNotExist", workers=1) as pool, \
-            pytest.raises(RuntimeError, match="exited during start-up"):
+    with (
+        BoundedPool("tests.verifiers.checkers:DoesNotExist", workers=1) as pool,
+        pytest.raises(RuntimeError, match="exited during start-up"),
+    ):
         list(pool.imap([(None, [{"text": "a"}])]))

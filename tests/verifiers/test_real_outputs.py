@@ -20,9 +20,14 @@ def load_qwen():
     path = shared_file("model_outputs/qwen25math7b_instruct_math_8samples.jsonl")
     for line in path.open():
         row = json.loads(line)
-        yield {"id": str(row["idx"]), "domain": "math", "prompt": row["question"],
-               "reference": {"answer": row["gt"]}, "completions": [{"text": t} for t in row["code"]],
-               "score": row["score"]}
+        yield {
+            "id": str(row["idx"]),
+            "domain": "math",
+            "prompt": row["question"],
+            "reference": {"answer": row["gt"]},
+            "completions": [{"text": t} for t in row["code"]],
+            "score": row["score"],
+        }
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,13 @@ import yaml
 
 from r1data.schemas.features import SFT_SCHEMA
 
-_SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                    (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")]
+_SIZE_CATEGORIES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+]
 
 
 def size_category(rows: int) -> str:
@@ -45,8 +50,9 @@ def render_card(recipe, stats: dict) -> str:
     }
     quarantined = funnel["records"]["quarantined_by_reason"]
     quarantine_section = (
-        "Quarantined input records by reason: " + _inline(quarantined) + "." if quarantined else
-        "No input record was quarantined."
+        "Quarantined input records by reason: " + _inline(quarantined) + "."
+        if quarantined
+        else "No input record was quarantined."
     )
     template = Template(resources.files("r1data.data_cards").joinpath("templates/card.md").read_text())
     return template.substitute(
@@ -62,15 +68,19 @@ def render_card(recipe, stats: dict) -> str:
         domains=_inline(prov["domain"]),
         sources=_inline(prov["source"]),
         teachers=_inline(prov["teacher"]),
-        stages=" → ".join(f"`{name}` ({', '.join(steps)})" for name, steps in
-                          ((s.name, [st.kind for st in s.steps]) for s in recipe.stages)),
+        stages=" → ".join(
+            f"`{name}` ({', '.join(steps)})"
+            for name, steps in ((s.name, [st.kind for st in s.steps]) for s in recipe.stages)
+        ),
         verifiers=_inline(prov["verifier"]),
         versions=", ".join(f"{k} {v}" for k, v in stats["versions"].items()),
         records_in=funnel["records"]["in"],
         records_quarantined=funnel["records"]["quarantined"],
         completions_in=funnel["completions"]["in"],
         completions_dropped=funnel["completions"]["dropped"],
-        drop_table="\n".join(f"| `{r}` | {n} |" for r, n in funnel["completions"]["dropped_by_reason"].items())
+        drop_table="\n".join(
+            f"| `{r}` | {n} |" for r, n in funnel["completions"]["dropped_by_reason"].items()
+        )
         or "| (none) | 0 |",
         quarantine_section=quarantine_section,
         fields="\n".join(f"- `{f.name}`: {f.type}" for f in SFT_SCHEMA),

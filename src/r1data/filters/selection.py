@@ -38,8 +38,16 @@ def _length(c: dict) -> int:
 class Select(R1Step):
     name = "🎯 select"
 
-    def __init__(self, policy: Policy = "all", k: int = 1, seed: int = 0, max_per_prompt: int | None = None,
-                 min_pass_rate: float = 0.0, max_pass_rate: float = 1.0, require_r1_format: bool = True):
+    def __init__(
+        self,
+        policy: Policy = "all",
+        k: int = 1,
+        seed: int = 0,
+        max_per_prompt: int | None = None,
+        min_pass_rate: float = 0.0,
+        max_pass_rate: float = 1.0,
+        require_r1_format: bool = True,
+    ):
         super().__init__()
         if policy not in ("all", "first", "shortest", "random"):
             raise ValueError(f"unknown selection policy {policy!r}: use all, first, shortest or random")
@@ -77,8 +85,12 @@ class Select(R1Step):
                 (correct if c.get("correct") is True else wrong).append(c)
             n, n_correct = len(completions), len(correct)
             rate = n_correct / n
-            record["selection"] = {"n_samples": n, "n_correct": n_correct, "pass_rate": rate,
-                                   "policy": self.policy}
+            record["selection"] = {
+                "n_samples": n,
+                "n_correct": n_correct,
+                "pass_rate": rate,
+                "policy": self.policy,
+            }
             self.stat_update("pass_rate_sum", value=rate)
             self.stat_update("records_scored")
             for c in wrong:

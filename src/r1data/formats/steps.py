@@ -35,8 +35,12 @@ class ParseTraces(R1Step):
         for doc in data:
             for c in doc.metadata.get("completions", ()):
                 trace = split_trace(c.get("text", ""))
-                c.update(reasoning=trace.reasoning, summary=trace.summary, trace_format=trace.format,
-                         closed=trace.closed)
+                c.update(
+                    reasoning=trace.reasoning,
+                    summary=trace.summary,
+                    trace_format=trace.format,
+                    closed=trace.closed,
+                )
                 self.stat_update(f"trace_format_{trace.format}")
             yield doc
 
@@ -56,8 +60,11 @@ class FormatR1(R1Step):
                 if reason:
                     self.drop_completions(reason)
                     continue
-                yield Document(text=c["summary"], id=f"{record['id']}/{c.get('index', index)}",
-                               metadata=self._row(record, c, c.get("index", index)))
+                yield Document(
+                    text=c["summary"],
+                    id=f"{record['id']}/{c.get('index', index)}",
+                    metadata=self._row(record, c, c.get("index", index)),
+                )
             if not record.get("completions"):
                 self.stat_update("records_without_completions")
 
@@ -72,8 +79,15 @@ class FormatR1(R1Step):
             "prompt_id": record["id"],
             "source": record.get("source"),
             "domain": record.get("domain", "math"),
-            "messages": [*messages, {"role": "assistant", "content": R1_TEMPLATE.format(
-                reasoning=c["reasoning"].strip(), summary=c["summary"].strip())}],
+            "messages": [
+                *messages,
+                {
+                    "role": "assistant",
+                    "content": R1_TEMPLATE.format(
+                        reasoning=c["reasoning"].strip(), summary=c["summary"].strip()
+                    ),
+                },
+            ],
             "prompt": prompt,
             "reasoning": c["reasoning"].strip(),
             "summary": c["summary"].strip(),

@@ -39,7 +39,7 @@ _ANSWER_TAGS = re.compile(r"^\s*<answer>(.*?)</answer>\s*$", re.S)
 def _strip_wrapper(summary: str, open_tag: str | None, close_tag: str | None) -> str:
     summary = summary.strip()
     if open_tag and summary.startswith(open_tag):
-        summary = summary[len(open_tag):]
+        summary = summary[len(open_tag) :]
         if close_tag:
             summary = summary.split(close_tag, 1)[0]
     m = _ANSWER_TAGS.match(summary)

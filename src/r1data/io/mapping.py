@@ -49,8 +49,13 @@ class _Spec:
         regex = re.compile(spec["regex"], re.S) if "regex" in spec else None
         if regex is not None and regex.groups < 1:
             raise MappingError(f"regex for {target!r} needs a capture group")
-        return cls(spec.get("column"), spec.get("const", _MISSING), regex, spec.get("each"),
-                   spec.get("default", _MISSING))
+        return cls(
+            spec.get("column"),
+            spec.get("const", _MISSING),
+            regex,
+            spec.get("each"),
+            spec.get("default", _MISSING),
+        )
 
 
 def _get(row: dict, path: str) -> Any:

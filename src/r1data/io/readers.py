@@ -20,7 +20,6 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers.base import BaseDiskReader
-from loguru import logger
 from tqdm import tqdm
 
 from r1data.io.mapping import ColumnMapping, MappingError
@@ -135,8 +134,12 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         paths_file: str | None = None,
     ):
         super().__init__(
-            data_folder, paths_file=paths_file, limit=limit, glob_pattern=glob_pattern,
-            doc_progress=doc_progress, add_file_path=False,
+            data_folder,
+            paths_file=paths_file,
+            limit=limit,
+            glob_pattern=glob_pattern,
+            doc_progress=doc_progress,
+            add_file_path=False,
         )
         self._setup_validation(mapping, keep_unmapped, quarantine_folder, max_record_bytes, source)
         self._rank = 0
@@ -168,8 +171,9 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
                     continue
                 where = f"{filepath}:{lineno}"
                 if line is None:
-                    self._quarantine("oversized", f"{size} bytes > max_record_bytes={self.max_record_bytes}",
-                                     where, b"")
+                    self._quarantine(
+                        "oversized", f"{size} bytes > max_record_bytes={self.max_record_bytes}", where, b""
+                    )
                     yield index, None
                     continue
                 try:
@@ -204,7 +208,9 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         self._rank = rank
         files = self.data_folder.list_files(recursive=self.recursive, glob_pattern=self.glob_pattern)
         if not files:
-            raise FileNotFoundError(f"no input files in {self.data_folder.path} matching {self.glob_pattern!r}")
+            raise FileNotFoundError(
+                f"no input files in {self.data_folder.path} matching {self.glob_pattern!r}"
+            )
         self._line_shard = (rank, world_size) if len(files) < world_size else None
         shard = files if self._line_shard else files[rank::world_size]
         try:
@@ -267,20 +273,32 @@ class HFDatasetReader(_ValidatingReader, PipelineStep):
             self._close_sink()
 
 
-def make_reader(spec: dict[str, Any], quarantine_folder: str | None, doc_progress: bool = True) -> PipelineStep:
+def make_reader(
+    spec: dict[str, Any], quarantine_folder: str | None, doc_progress: bool = True
+) -> PipelineStep:
     """Build a reader from a recipe's ``input`` section (see :class:`r1data.pipelines.recipe.InputSpec`)."""
     from r1data.pipelines.recipe import resolve_path
 
-    common = dict(mapping=spec.get("mapping"), keep_unmapped=spec.get("keep_unmapped", False),
-                  quarantine_folder=quarantine_folder, source=spec.get("source"),
-                  limit=spec.get("limit", -1), doc_progress=doc_progress)
+    common = dict(
+        mapping=spec.get("mapping"),
+        keep_unmapped=spec.get("keep_unmapped", False),
+        quarantine_folder=quarantine_folder,
+        source=spec.get("source"),
+        limit=spec.get("limit", -1),
+        doc_progress=doc_progress,
+    )
     if spec.get("dataset"):
-        return HFDatasetReader(spec["dataset"], split=spec.get("split", "train"), config=spec.get("config"),
-                               **common)
+        return HFDatasetReader(
+            spec["dataset"], split=spec.get("split", "train"), config=spec.get("config"), **common
+        )
     path = resolve_path(spec["path"])
     if os.path.isfile(path):
         folder, pattern = os.path.dirname(path) or ".", os.path.basename(path)
     else:
         folder, pattern = path, spec.get("glob")
-    return RecordReader(get_datafolder(folder), glob_pattern=pattern,
-                        max_record_bytes=spec.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES), **common)
+    return RecordReader(
+        get_datafolder(folder),
+        glob_pattern=pattern,
+        max_record_bytes=spec.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES),
+        **common,
+    )

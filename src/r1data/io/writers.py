@@ -41,8 +41,12 @@ class HubShardWriter(ParquetWriter):
 
     name = "💾 hub shards"
 
-    def __init__(self, output_folder: DataFolderLike, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
-                 rows_per_group: int = 100):
+    def __init__(
+        self,
+        output_folder: DataFolderLike,
+        max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+        rows_per_group: int = 100,
+    ):
         # The size check happens when a row group is flushed, so shards overshoot by at most one group.
         super().__init__(
             get_datafolder(output_folder),

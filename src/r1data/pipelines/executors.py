@@ -18,8 +18,12 @@ def _local(spec: ExecutorSpec, pipeline: list, logging_dir: str, tasks: int) -> 
     from datatrove.executor.local import LocalPipelineExecutor
 
     return LocalPipelineExecutor(
-        pipeline, tasks=tasks, workers=min(spec.workers, tasks), logging_dir=logging_dir,
-        skip_completed=True, start_method="fork",
+        pipeline,
+        tasks=tasks,
+        workers=min(spec.workers, tasks),
+        logging_dir=logging_dir,
+        skip_completed=True,
+        start_method="fork",
     )
 
 

@@ -14,7 +14,6 @@ import os
 from collections import Counter
 
 
-
 class FunnelError(RuntimeError):
     pass
 
@@ -52,12 +51,19 @@ def _counters(stages: dict[str, dict[str, dict[str, float]]]) -> Counter:
 def build_funnel(stages: dict[str, dict[str, dict[str, float]]], first_stage: str, kept_rows: int) -> dict:
     first = _counters({first_stage: stages[first_stage]})
     every = _counters(stages)
-    quarantined = {k.removeprefix("quarantined_"): int(v) for k, v in first.items()
-                   if k.startswith("quarantined_")}
-    dropped = {k.removeprefix("completions_dropped_"): int(v) for k, v in every.items()
-               if k.startswith("completions_dropped_")}
-    records_dropped = {k.removeprefix("records_dropped_"): int(v) for k, v in every.items()
-                       if k.startswith("records_dropped_")}
+    quarantined = {
+        k.removeprefix("quarantined_"): int(v) for k, v in first.items() if k.startswith("quarantined_")
+    }
+    dropped = {
+        k.removeprefix("completions_dropped_"): int(v)
+        for k, v in every.items()
+        if k.startswith("completions_dropped_")
+    }
+    records_dropped = {
+        k.removeprefix("records_dropped_"): int(v)
+        for k, v in every.items()
+        if k.startswith("records_dropped_")
+    }
     funnel = {
         "records": {
             "in": int(first["records_in"]),
@@ -86,11 +92,16 @@ def format_funnel(funnel: dict) -> str:
     rec, comp = funnel["records"], funnel["completions"]
     lines = [
         f"records      in {rec['in']:>8} → ok {rec['ok']}, quarantined {rec['quarantined']}"
-        + (f" ({', '.join(f'{k}: {v}' for k, v in rec['quarantined_by_reason'].items())})"
-           if rec["quarantined"] else ""),
+        + (
+            f" ({', '.join(f'{k}: {v}' for k, v in rec['quarantined_by_reason'].items())})"
+            if rec["quarantined"]
+            else ""
+        ),
         f"completions  in {comp['in']:>8} → kept {comp['kept']}, dropped {comp['dropped']}",
     ]
     lines += [f"    dropped {reason:<32} {n:>8}" for reason, n in comp["dropped_by_reason"].items()]
     if rec["dropped_by_reason"]:
-        lines.append("prompts dropped: " + ", ".join(f"{k}: {v}" for k, v in rec["dropped_by_reason"].items()))
+        lines.append(
+            "prompts dropped: " + ", ".join(f"{k}: {v}" for k, v in rec["dropped_by_reason"].items())
+        )
     return "\n".join(lines)

@@ -25,7 +25,7 @@ def resolve_path(path: str) -> str:
     """``package://r1data/sample/x.jsonl`` → the file shipped inside the installed package; other paths
     are returned unchanged (relative ones are relative to the working directory)."""
     if path.startswith(PACKAGE_PREFIX):
-        package, _, rel = path[len(PACKAGE_PREFIX):].partition("/")
+        package, _, rel = path[len(PACKAGE_PREFIX) :].partition("/")
         return str(resources.files(package).joinpath(rel))
     return os.path.expanduser(path)
 
@@ -35,7 +35,9 @@ class _Strict(BaseModel):
 
 
 class InputSpec(_Strict):
-    path: str | None = Field(None, description="File or folder (JSONL[.gz|.zst] / Parquet); package:// allowed.")
+    path: str | None = Field(
+        None, description="File or folder (JSONL[.gz|.zst] / Parquet); package:// allowed."
+    )
     glob: str | None = Field(None, description="Files to read inside a folder, e.g. '*.jsonl.gz'.")
     dataset: str | None = Field(None, description="A dataset saved on disk or a Hub dataset name.")
     split: str = "train"
@@ -64,7 +66,7 @@ class StepSpec(_Strict):
         if isinstance(value, str):
             return {"kind": value}
         if isinstance(value, dict) and len(value) == 1 and "kind" not in value:
-            (kind, params), = value.items()
+            ((kind, params),) = value.items()
             return {"kind": kind, "params": params or {}}
         return value
 
@@ -84,8 +86,11 @@ class ExecutorSpec(_Strict):
 class OutputSpec(_Strict):
     split: str = "train"
     max_shard_bytes: int = Field(256 * 2**20, ge=1024, description="A shard is closed past this size.")
-    rows_per_group: int = Field(100, ge=1, description="Parquet row group size; shard sizes overshoot "
-                                "max_shard_bytes by at most one group.")
+    rows_per_group: int = Field(
+        100,
+        ge=1,
+        description="Parquet row group size; shard sizes overshoot max_shard_bytes by at most one group.",
+    )
 
 
 class CardSpec(_Strict):

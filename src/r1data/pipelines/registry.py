@@ -23,5 +23,7 @@ def build_step(kind: str, params: dict) -> PipelineStep:
     allowed = set(inspect.signature(cls.__init__).parameters) - {"self"}
     unknown = set(params) - allowed
     if unknown:
-        raise ValueError(f"step {kind!r} got unknown parameters {sorted(unknown)}; it accepts {sorted(allowed)}")
+        raise ValueError(
+            f"step {kind!r} got unknown parameters {sorted(unknown)}; it accepts {sorted(allowed)}"
+        )
     return cls(**params)

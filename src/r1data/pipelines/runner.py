@@ -46,7 +46,8 @@ def _check_fingerprint(recipe: Recipe, output_dir: str, force: bool) -> None:
             if not force:
                 raise FileExistsError(
                     f"{output_dir} holds the output of a different recipe (fingerprint {previous}); "
-                    "choose another --output or pass --force to overwrite it")
+                    "choose another --output or pass --force to overwrite it"
+                )
             shutil.rmtree(output_dir)
     os.makedirs(output_dir, exist_ok=True)
     with open(path, "w") as f:
@@ -62,12 +63,16 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
         reader = make_reader(recipe.input.model_dump(), os.path.join(output_dir, "quarantine"))
     else:
         previous = recipe.stages[index - 1].name
-        reader = RecordReader(os.path.join(output_dir, "work", previous), glob_pattern="*.jsonl.gz",
-                              quarantine_folder=os.path.join(output_dir, "quarantine", stage.name))
+        reader = RecordReader(
+            os.path.join(output_dir, "work", previous),
+            glob_pattern="*.jsonl.gz",
+            quarantine_folder=os.path.join(output_dir, "quarantine", stage.name),
+        )
     steps = [build_step(s.kind, s.params) for s in stage.steps]
     if index == len(recipe.stages) - 1:
-        writer = HubShardWriter(os.path.join(output_dir, "data"), recipe.output.max_shard_bytes,
-                                recipe.output.rows_per_group)
+        writer = HubShardWriter(
+            os.path.join(output_dir, "data"), recipe.output.max_shard_bytes, recipe.output.rows_per_group
+        )
     else:
         writer = RecordWriter(os.path.join(output_dir, "work", stage.name))
     return [reader, *steps, writer]
@@ -84,8 +89,9 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
         logging_dir = os.path.join(output_dir, "logs", stage.name)
         tasks = stage.tasks or recipe.executor.tasks
         logger.info(f"stage {index + 1}/{len(recipe.stages)} '{stage.name}' ({tasks} task(s))")
-        executor = make_executor(recipe.executor, build_stage_pipeline(recipe, index, output_dir),
-                                 logging_dir, tasks)
+        executor = make_executor(
+            recipe.executor, build_stage_pipeline(recipe, index, output_dir), logging_dir, tasks
+        )
         executor.run()
         incomplete = executor.get_incomplete_ranks(skip_completed=True)
         if incomplete:
@@ -115,8 +121,9 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
 
 def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
     """Row count and the sources / teachers / verifiers of the published rows (few columns, cheap)."""
-    import pyarrow.parquet as pq
     from collections import Counter
+
+    import pyarrow.parquet as pq
 
     rows, counts = 0, {"source": Counter(), "teacher": Counter(), "verifier": Counter(), "domain": Counter()}
     for shard in shards:

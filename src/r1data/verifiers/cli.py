@@ -25,16 +25,25 @@ def _open_output(path: str):
     return open(path, "wb")
 
 
-def verify_file(input_path: str, output_path: str, workers: int | None = None, timeout_s: float = 10.0,
-                quarantine: str | None = None, progress: bool = True) -> str:
+def verify_file(
+    input_path: str,
+    output_path: str,
+    workers: int | None = None,
+    timeout_s: float = 10.0,
+    quarantine: str | None = None,
+    progress: bool = True,
+) -> str:
     """Verify every completion of every record in ``input_path``; returns a one-paragraph summary."""
     from r1data.io.readers import RecordReader
 
     if not os.path.isfile(input_path):
         raise FileNotFoundError(f"no such input file: {input_path}")
     quarantine = quarantine or output_path + ".quarantine.jsonl"
-    reader = RecordReader(os.path.dirname(os.path.abspath(input_path)), glob_pattern=os.path.basename(input_path),
-                          quarantine_folder=os.path.dirname(os.path.abspath(quarantine)))
+    reader = RecordReader(
+        os.path.dirname(os.path.abspath(input_path)),
+        glob_pattern=os.path.basename(input_path),
+        quarantine_folder=os.path.dirname(os.path.abspath(quarantine)),
+    )
     reader.quarantine_filename = os.path.basename(quarantine)
     labels: collections.Counter[str] = collections.Counter()
     start, n_records = time.monotonic(), 0
@@ -50,8 +59,11 @@ def verify_file(input_path: str, output_path: str, workers: int | None = None, t
             for record in stream:
                 for c in record.get("completions", ()):
                     if "verdict" not in c:  # a domain without a verifier
-                        c["verdict"] = {"label": "unknown", "reason": "no_verifier_for_domain",
-                                        "verifier": "none"}
+                        c["verdict"] = {
+                            "label": "unknown",
+                            "reason": "no_verifier_for_domain",
+                            "verifier": "none",
+                        }
                         c["correct"] = None
                     labels[c["verdict"]["label"]] += 1
                 out.write(orjson.dumps(record) + b"\n")
@@ -68,5 +80,6 @@ def verify_file(input_path: str, output_path: str, workers: int | None = None, t
         f"verified {n_records} records, {n_completions} completions in {elapsed:.1f}s "
         f"({n_completions / max(elapsed, 1e-9):.1f}/s): pass {labels['pass']}, fail {labels['fail']}, "
         f"unknown {labels['unknown']}; quarantined {n_quarantined} line(s)"
-        + (f" → {quarantine}" if n_quarantined else "") + f"\noutput: {output_path}"
+        + (f" → {quarantine}" if n_quarantined else "")
+        + f"\noutput: {output_path}"
     )

@@ -114,11 +114,19 @@ class MathChecker:
             trace = split_trace(item.get("text", ""))
             reasoning, summary, closed = trace.reasoning, trace.summary, trace.closed
         else:
-            reasoning, summary, closed = item.get("reasoning") or "", item["summary"], item.get("closed", True)
+            reasoning, summary, closed = (
+                item.get("reasoning") or "",
+                item["summary"],
+                item.get("closed", True),
+            )
         if item.get("finish_reason") == "length" or not closed:
             return self._v("fail", "truncated")
         if not summary.strip():
-            reason = "answer_only_in_reasoning" if boxed_contents(reasoning[-MAX_SUMMARY_CHARS:]) else "no_final_answer"
+            reason = (
+                "answer_only_in_reasoning"
+                if boxed_contents(reasoning[-MAX_SUMMARY_CHARS:])
+                else "no_final_answer"
+            )
             return self._v("fail", reason)
         summary = summary[-MAX_SUMMARY_CHARS:]
         boxes = {b for b in map(_normalise_box, boxed_contents(summary)) if b}

@@ -13,6 +13,7 @@ processes, and a killed worker takes its whole process group with it.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import selectors
 import signal
@@ -33,8 +34,11 @@ class _Worker:
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "r1data.verifiers.worker", checker, str(memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
         )
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.buffer = b""
@@ -60,16 +64,12 @@ class _Worker:
         return [orjson.loads(line) for line in lines if line]
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
 
 
 class BoundedPool:
@@ -84,8 +84,14 @@ class BoundedPool:
         start_timeout_s: bound on a worker's start-up (imports).
     """
 
-    def __init__(self, checker: str, workers: int | None = None, timeout_s: float = 10.0,
-                 memory_mb: int = 2048, start_timeout_s: float = 120.0):
+    def __init__(
+        self,
+        checker: str,
+        workers: int | None = None,
+        timeout_s: float = 10.0,
+        memory_mb: int = 2048,
+        start_timeout_s: float = 120.0,
+    ):
         self.checker, self.timeout_s, self.memory_mb = checker, timeout_s, memory_mb
         self.start_timeout_s = start_timeout_s
         self.n_workers = workers or os.cpu_count() or 1
@@ -184,8 +190,9 @@ class BoundedPool:
         for w in list(self._workers):
             if w.deadline <= now:
                 if not w.ready:
-                    raise RuntimeError(f"verifier worker {self.checker} did not start within "
-                                       f"{self.start_timeout_s}s")
+                    raise RuntimeError(
+                        f"verifier worker {self.checker} did not start within {self.start_timeout_s}s"
+                    )
                 self._fail_current(w, "timeout", pending, results)
 
     def _on_message(self, w: _Worker, msg: dict, results) -> None:
@@ -206,7 +213,10 @@ class BoundedPool:
             todo = [p for p in positions if results[task_index][p] is None]
             if todo:
                 results[task_index][todo[0]] = {
-                    "label": "unknown", "reason": reason, "verifier": self.name, "version": "pool",
+                    "label": "unknown",
+                    "reason": reason,
+                    "verifier": self.name,
+                    "version": "pool",
                 }
                 self.stats[f"items_{reason}"] += 1
                 pending.appendleft((task_index, todo[1:]))

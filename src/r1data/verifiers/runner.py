@@ -21,7 +21,9 @@ def _item(completion: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def iter_verified(pool: BoundedPool, records: Iterable[dict[str, Any]], domain: str) -> Iterator[dict[str, Any]]:
+def iter_verified(
+    pool: BoundedPool, records: Iterable[dict[str, Any]], domain: str
+) -> Iterator[dict[str, Any]]:
     """Yield each record, in order, with ``verdict`` and ``correct`` set on every completion of records
     of ``domain``; other records pass through unchanged. Memory stays bounded by the pool's window."""
     held: collections.deque[dict[str, Any]] = collections.deque()

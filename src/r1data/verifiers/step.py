@@ -20,8 +20,14 @@ class Verify(R1Step):
 
     name = "✅ verify"
 
-    def __init__(self, domain: str = "math", checker: str | None = None, workers: int | None = None,
-                 timeout_s: float = 10.0, memory_mb: int = 2048):
+    def __init__(
+        self,
+        domain: str = "math",
+        checker: str | None = None,
+        workers: int | None = None,
+        timeout_s: float = 10.0,
+        memory_mb: int = 2048,
+    ):
         super().__init__()
         if checker is None and domain not in CHECKERS:
             raise ValueError(f"no checker registered for domain {domain!r}; known: {sorted(CHECKERS)}")
@@ -42,8 +48,11 @@ class Verify(R1Step):
                 if record.get("domain", "math") == self.domain:
                     for c in record.get("completions", ()):
                         v = c["verdict"]
-                        self.stat_update("completions_verified", f"verdict_{v['label']}",
-                                         f"verdict_{v['label']}_{v['reason']}")
+                        self.stat_update(
+                            "completions_verified",
+                            f"verdict_{v['label']}",
+                            f"verdict_{v['label']}_{v['reason']}",
+                        )
                 yield doc
             for key, value in pool.stats.items():
                 self.stat_update(f"pool_{key}", value=value)

@@ -48,8 +48,12 @@ def main() -> None:
             try:
                 result = checker.check(state, item)
             except MemoryError:
-                result = {"label": "unknown", "reason": "memory", "verifier": checker.name,
-                          "version": checker.version}
+                result = {
+                    "label": "unknown",
+                    "reason": "memory",
+                    "verifier": checker.name,
+                    "version": checker.version,
+                }
             out.write(orjson.dumps({"i": i, "verdict": result}) + b"\n")
             out.flush()
         out.write(b'{"done":true}\n')
