@@ -19,6 +19,7 @@ quickstart: $(STAMP)
 	$(VENV)/bin/r1data run recipes/quickstart.yaml --output outputs/quickstart
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench scripts
 	HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest -q
 
 lint: $(STAMP)
