@@ -36,6 +36,14 @@ _MARKERS = (
 _ANSWER_TAGS = re.compile(r"^\s*<answer>(.*?)</answer>\s*$", re.S)
 
 
+def _lstrip_blank_lines(text: str) -> str:
+    """Drop leading blank lines but keep the first line's indentation: a plain completion may be a
+    function body whose leading spaces matter."""
+    while "\n" in text and not text[: text.index("\n")].strip():
+        text = text[text.index("\n") + 1 :]
+    return text
+
+
 def _strip_wrapper(summary: str, open_tag: str | None, close_tag: str | None) -> str:
     summary = summary.strip()
     if open_tag and summary.startswith(open_tag):
@@ -56,4 +64,4 @@ def split_trace(text: str) -> Trace:
             reasoning = before.split(start, 1)[1] if start in before else before
             return Trace(reasoning.strip(), _strip_wrapper(after, sol_start, sol_end), name, True)
         return Trace(text.split(start, 1)[1].strip(), "", name, False)
-    return Trace("", text.strip(), "plain", True)
+    return Trace("", _lstrip_blank_lines(text.rstrip()), "plain", True)

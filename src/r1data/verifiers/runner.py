@@ -9,7 +9,7 @@ from typing import Any
 from r1data.verifiers.base import correct_of
 from r1data.verifiers.pool import BoundedPool
 
-CHECKERS = {"math": "r1data.verifiers.math:MathChecker"}
+CHECKERS = {"math": "r1data.verifiers.math:MathChecker", "code": "r1data.verifiers.code:CodeChecker"}
 
 _ITEM_FIELDS = ("finish_reason", "reasoning", "summary", "closed")
 

@@ -1,0 +1,139 @@
+"""Code verifier: run the completion's Python in the sandbox against the reference tests.
+
+The program is the **last fenced Python block of the answer** (the summary; the whole text without
+reasoning markers), else the raw answer text. ``reference.tests`` is one of:
+
+* ``{"kind": "functional", "test": str, "entry_point": str?, "setup": str?, "prefix": str?}``: test
+  code that defines ``check(candidate)`` (HumanEval; called with the function named ``entry_point``)
+  or top-level ``assert`` statements (MBPP; each counts as one test). ``prefix`` is prepended to the
+  program (HumanEval's prompt, when completions are function bodies).
+* ``{"kind": "stdio", "cases": [{"input": str, "output": str}, ...], "float_tolerance": float?}``:
+  the program reads stdin and writes stdout, once per case. Outputs match when their
+  whitespace-separated tokens are equal (so trailing spaces, blank lines and ``\\r\\n`` do not
+  matter); with ``float_tolerance``, tokens that both parse as numbers may differ by that much
+  (absolute or relative).
+
+Verdicts carry ``passed``/``total``: ``pass`` (all passed), ``fail`` with ``tests_failed``,
+``timeout``, ``no_code``, ``load_error`` (the program does not even load), ``unknown`` with
+``sandbox_error`` or ``bad_reference``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from r1data.formats.traces import split_trace
+from r1data.verifiers.base import verdict
+
+_FENCE = re.compile(r"```[ \t]*(python3?|py)?[ \t]*\n(.*?)```", re.S | re.I)
+MAX_PROGRAM_CHARS = 200_000
+
+
+def extract_code(answer: str) -> str:
+    """The last fenced Python block (a bare ``` fence counts when no block names Python), else the text.
+
+    >>> extract_code("Here:\\n```python\\nprint(1)\\n```\\nand\\n```py\\nprint(2)\\n```")
+    'print(2)\\n'
+    """
+    blocks = _FENCE.findall(answer)
+    python = [code for lang, code in blocks if lang]
+    if python:
+        return python[-1]
+    if blocks:
+        return blocks[-1][1]
+    return answer
+
+
+def outputs_match(got: str, expected: str, float_tolerance: float | None = None) -> bool:
+    """Whitespace-tolerant comparison of program outputs (see the module docstring).
+
+    >>> outputs_match("1 2\\r\\n3  \\n\\n", "1 2\\n3"), outputs_match("0.3333334", "0.333333", 1e-5)
+    (True, True)
+    """
+    a, b = got.split(), expected.split()
+    if a == b:
+        return True
+    if float_tolerance is None or len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            continue
+        try:
+            fx, fy = float(x), float(y)
+        except ValueError:
+            return False
+        if not (math.isfinite(fx) and math.isfinite(fy)):
+            return False
+        if abs(fx - fy) > float_tolerance * max(1.0, abs(fy)):
+            return False
+    return True
+
+
+class CodeChecker:
+    name = "code"
+    version = "v1+sandbox-unshare"
+
+    def __init__(self):
+        from r1data.verifiers.sandbox.runner import Sandbox
+
+        self.sandbox = Sandbox()
+
+    def _v(self, label: str, reason: str, **extra: Any) -> dict[str, Any]:
+        return verdict(label, reason, self.name, self.version, **extra)
+
+    def prepare(self, reference: dict[str, Any] | None) -> Any:
+        tests = (reference or {}).get("tests")
+        if not isinstance(tests, dict) or tests.get("kind") not in ("functional", "stdio"):
+            return self._v("unknown", "bad_reference", detail="reference.tests.kind must be functional or stdio")
+        if tests["kind"] == "functional" and not isinstance(tests.get("test"), str):
+            return self._v("unknown", "bad_reference", detail="functional tests need 'test' code")
+        if tests["kind"] == "stdio" and not (
+            isinstance(tests.get("cases"), list) and tests["cases"]
+            and all(isinstance(c, dict) and {"input", "output"} <= set(c) for c in tests["cases"])
+        ):
+            return self._v("unknown", "bad_reference", detail="stdio tests need cases with input and output")
+        return tests
+
+    def check(self, state: Any, item: dict[str, Any]) -> dict[str, Any]:
+        if "label" in state:  # unusable reference
+            return state
+        answer = item.get("summary")
+        if answer is None:
+            trace = split_trace(item.get("text", ""))
+            answer = trace.summary
+        if item.get("finish_reason") == "length" or item.get("closed") is False:
+            return self._v("fail", "truncated", passed=0, total=None)
+        code = extract_code(answer)[:MAX_PROGRAM_CHARS]
+        if not code.strip():
+            return self._v("fail", "no_code", passed=0, total=None)
+        if state["kind"] == "functional":
+            program = (state.get("prefix") or "") + code
+            r = self.sandbox.run_functional(program, state["test"], state.get("entry_point"), state.get("setup"))
+            counts = {"passed": r.get("passed", 0), "total": r.get("total")}
+            if r["status"] == "passed":
+                return self._v("pass", "tests_passed", **counts)
+            if r["status"] == "sandbox_error":
+                return self._v("unknown", "sandbox_error", detail=r.get("detail", "")[:300], **counts)
+            if r["status"] == "timeout":
+                return self._v("fail", "timeout", **counts)
+            if r.get("detail", "").startswith("solution failed to load"):
+                return self._v("fail", "load_error", detail=r["detail"][:300], **counts)
+            return self._v("fail", "tests_failed", detail=r.get("detail", "")[:300], **counts)
+        cases = state["cases"]
+        r = self.sandbox.run_stdio(code, [str(c["input"]) for c in cases])
+        if "error" in r:
+            label, reason = ("fail", "timeout") if r["error"] == "timeout" else ("unknown", "sandbox_error")
+            return self._v(label, reason, passed=0, total=len(cases), detail=r.get("detail", "")[:300])
+        tol = state.get("float_tolerance")
+        passed = sum(
+            not run["timeout"] and not run["output_limit"] and outputs_match(run["stdout"], str(c["output"]), tol)
+            for run, c in zip(r["cases"], cases, strict=True)
+        )
+        counts = {"passed": passed, "total": len(cases)}
+        if passed == len(cases):
+            return self._v("pass", "tests_passed", **counts)
+        if any(run["timeout"] for run in r["cases"]):
+            return self._v("fail", "timeout", **counts)
+        return self._v("fail", "tests_failed", **counts)
