@@ -18,6 +18,7 @@ It needs root (or CAP_SYS_ADMIN) on Linux; :meth:`Sandbox.check` says so clearly
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -39,6 +40,10 @@ exec "$R1_PYTHON" -I -S -c "$R1_HARNESS" init
 """
 
 
+UID_BASE, UID_SLOTS = 200_000, 400_000  # sandboxed code runs as uids in [200000, 1000000)
+_RUN_COUNTER = itertools.count()
+
+
 class SandboxUnavailable(RuntimeError):
     pass
 
@@ -47,9 +52,9 @@ class SandboxUnavailable(RuntimeError):
 class Limits:
     """Bounds for one sandboxed run (the tests' process gets the same, with more memory)."""
 
-    cpu_s: int = 10
-    wall_s: float = 20.0
-    case_timeout_s: float = 6.0
+    cpu_s: int = 5
+    wall_s: float = 10.0  # a functional run, all tests together
+    case_timeout_s: float = 5.0  # one stdio case
     memory_mb: int = 512
     nproc: int = 32
     file_bytes: int = 16 * 2**20
@@ -73,8 +78,10 @@ class Sandbox:
         self.harness = resources.files("r1data.verifiers.sandbox").joinpath("harness.py").read_text()
 
     def _uids(self) -> list[int]:
-        # one pair per concurrent runner (worker pid), so RLIMIT_NPROC is not shared between runs
-        base = 200_000 + (os.getpid() % 100_000) * 2
+        # A fresh pair per run (process id and a counter), so that concurrent runs never share a uid:
+        # RLIMIT_NPROC counts per uid, and a fork bomb in one run must not starve another.
+        slot = (os.getpid() * 1024 + next(_RUN_COUNTER)) % UID_SLOTS
+        base = UID_BASE + slot * 2
         return [base, base + 1]
 
     def check(self) -> None:

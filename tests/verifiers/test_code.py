@@ -1,0 +1,130 @@
+"""Code verifier on real benchmarks (HumanEval, MBPP) and its extraction/comparison rules."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from r1data.verifiers.code import CodeChecker, extract_code, outputs_match
+from r1data.verifiers.pool import BoundedPool
+from r1data.verifiers.runner import iter_verified
+from r1data.verifiers.sandbox.runner import Sandbox, SandboxUnavailable
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _needs_sandbox():
+    try:
+        Sandbox().check()
+    except SandboxUnavailable as exc:
+        pytest.skip(f"no sandbox on this machine: {exc}")
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        ("```python\na = 1\n```\ntext\n```python\nb = 2\n```", "b = 2\n"),
+        ("```py\nx\n```", "x\n"),
+        ("```\nplain fence\n```", "plain fence\n"),
+        ("```python\nfirst\n```\n```\nbare after\n```", "first\n"),  # a Python block wins over a bare one
+        ("    return 1", "    return 1"),  # no fence: the raw text, indentation kept
+    ],
+)
+def test_extract_code(answer, code):
+    assert extract_code(answer) == code
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "tol", "match"),
+    [
+        ("1 2\n3\n", "1 2\n3", None, True),
+        ("1 2 \r\n3\r\n\n\n", "1 2\n3", None, True),
+        ("1\n2", "1 2", None, True),  # token-based: line breaks are whitespace too
+        ("12", "1 2", None, False),
+        ("YES", "yes", None, False),  # case matters
+        ("0.50000001", "0.5", 1e-6, True),
+        ("0.51", "0.5", 1e-6, False),
+        ("0.5", "0.5", None, True),
+        ("nan", "nan", 1e-6, True),
+        ("inf", "1e308", 1e-6, False),
+        ("", "", None, True),
+    ],
+)
+def test_outputs_match(got, expected, tol, match):
+    assert outputs_match(got, expected, tol) is match
+
+
+def verify(records):
+    with BoundedPool("r1data.verifiers.code:CodeChecker", workers=2, timeout_s=60) as pool:
+        return list(iter_verified(pool, records, "code"))
+
+
+def test_humaneval_canonical_solutions_pass_and_a_wrong_one_fails_every_task():
+    path = shared_file("code/HumanEval.jsonl.gz")
+    records = []
+    with gzip.open(path, "rt") as f:
+        for line in f:
+            task = json.loads(line)
+            tests = {"kind": "functional", "test": task["test"], "entry_point": task["entry_point"],
+                     "prefix": task["prompt"]}
+            records.append({"id": task["task_id"], "domain": "code", "prompt": task["prompt"],
+                            "reference": {"tests": tests},
+                            "completions": [{"text": task["canonical_solution"]}, {"text": "    return None\n"}]})
+    out = verify(records)
+    assert len(out) == 164
+    canonical = [r["completions"][0]["verdict"] for r in out]
+    wrong = [r["completions"][1]["verdict"] for r in out]
+    assert [r["id"] for r, v in zip(out, canonical, strict=True) if v["label"] != "pass"] == []
+    assert all(v["passed"] == v["total"] == 1 for v in canonical)
+    assert [r["id"] for r, v in zip(out, wrong, strict=True) if v["label"] != "fail"] == []
+
+
+# MBPP (sanitized) reference solutions that cannot pass here, by design: they return `re.Match` objects,
+# which cannot cross from the solution's process to the tests' process (only plain values can, so that
+# an object with a rigged __eq__ cannot either). The tests compare them by truthiness or `==`.
+MBPP_EXPECTED_FAILURES = {"737", "787", "794"}
+
+
+def test_mbpp_sanitized_reference_solutions_pass():
+    path = shared_file("code/sanitized-mbpp.json")
+    tasks = json.loads(path.read_text())
+    records = [{"id": str(t["task_id"]), "domain": "code", "prompt": t["prompt"],
+                "reference": {"tests": {"kind": "functional", "test": "\n".join(t["test_list"]),
+                                        "setup": "\n".join(t["test_imports"])}},
+                "completions": [{"text": f"Here is the function.\n```python\n{t['code']}\n```"}]} for t in tasks]
+    out = verify(records)
+    failed = {r["id"] for r in out if r["completions"][0]["verdict"]["label"] != "pass"}
+    print(f"MBPP sanitized: {len(out) - len(failed)}/{len(out)} reference solutions pass; failed: {sorted(failed)}")
+    assert failed == MBPP_EXPECTED_FAILURES
+    assert len(out) == 427
+
+
+def test_human_eval_hostile_example_samples_are_contained():
+    problem = json.loads(shared_file("code/example_problem.jsonl").read_text())
+    samples = [json.loads(line) for line in shared_file("code/example_samples.jsonl").read_text().splitlines()]
+    record = {"id": problem["task_id"], "domain": "code", "prompt": problem["prompt"],
+              "reference": {"tests": {"kind": "functional", "test": problem["test"],
+                                      "entry_point": problem["entry_point"], "prefix": problem["prompt"]}},
+              "completions": [{"text": s["completion"]} for s in samples]}
+    (out,) = verify([record])
+    labels = [(c["verdict"]["label"], c["verdict"]["reason"]) for c in out["completions"]]
+    # rm -rf (fails the test), sleep(10) (over the wall bound), input() (EOF), then three honest ones
+    assert labels == [("fail", "tests_failed"), ("fail", "timeout"), ("fail", "tests_failed"),
+                      ("pass", "tests_passed"), ("pass", "tests_passed"), ("pass", "tests_passed")]
+
+
+def test_stdio_tests_and_bad_references():
+    checker = CodeChecker()
+    tests = {"kind": "stdio", "cases": [{"input": "1 2\n", "output": "3\n"}, {"input": "5 5", "output": "10"}]}
+    state = checker.prepare({"tests": tests})
+    good = "```python\nimport sys\nprint(sum(map(int, sys.stdin.read().split())))\n```"
+    v = checker.check(state, {"text": good})
+    assert (v["label"], v["passed"], v["total"]) == ("pass", 2, 2)
+    v = checker.check(state, {"text": "```python\nprint(3)\n```"})
+    assert (v["label"], v["reason"], v["passed"], v["total"]) == ("fail", "tests_failed", 1, 2)
+    assert checker.check(state, {"text": "<think>x</think>\n\n"})["reason"] == "no_code"
+    assert checker.check(state, {"text": good, "finish_reason": "length"})["reason"] == "truncated"
+    for bad in (None, {"tests": {"kind": "stdio", "cases": []}}, {"tests": {"kind": "functional"}}):
+        assert checker.check(checker.prepare(bad), {"text": good})["reason"] == "bad_reference"
