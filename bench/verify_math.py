@@ -55,7 +55,7 @@ def r1data_verify(records: list[dict], workers: int) -> list[bool | None]:
     from r1data.verifiers.pool import BoundedPool
     from r1data.verifiers.runner import iter_verified
 
-    with BoundedPool("r1data.verifiers.math:MathChecker", workers=workers, timeout_s=10) as pool:
+    with BoundedPool("r1data.verifiers.math_checker:MathChecker", workers=workers, timeout_s=10) as pool:
         done = list(iter_verified(pool, copy.deepcopy(records), "math"))
     return [c["correct"] for rec in done for c in rec["completions"]]
 

@@ -1,8 +1,12 @@
-"""Math verifier v1: (reference, completion, expected verdict) tables."""
+"""Math verifier: (reference, completion, expected verdict) tables, many from real model outputs."""
+
+from __future__ import annotations
+
+import time
 
 import pytest
 
-from r1data.verifiers.math import MathChecker, boxed_contents
+from r1data.verifiers.math_checker import MathChecker, boxed_contents
 
 
 @pytest.fixture(scope="module")
@@ -10,63 +14,138 @@ def checker():
     return MathChecker()
 
 
-def judge(checker, answer, text, **item):
-    return checker.check(
-        checker.prepare({"answer": answer} if answer is not None else None), {"text": text, **item}
-    )
+def decide(checker, answer, text, prompt=None, **item):
+    """The full path: in-process rules, then math-verify for what they leave open."""
+    reference = {"answer": answer} if answer is not None else None
+    out = MathChecker.fast(reference, prompt, {"text": text, **item})
+    if "label" in out:
+        return out
+    return checker.check(checker.prepare(reference), out)
 
 
-@pytest.mark.parametrize(
-    ("answer", "text", "label", "reason"),
-    [
-        ("420", "<think>10*6*7</think>\nThe answer is $\\boxed{420}$.", "pass", "equivalent"),
-        ("\\frac{1}{2}", "<think>..</think> So $\\boxed{0.5}$", "pass", "equivalent"),
-        ("\\frac{1}{2}", "<think>..</think> So $\\boxed{\\dfrac12}$", "pass", "equivalent"),
-        ("10{,}000", "<think>..</think> $\\boxed{10000}$", "pass", "equivalent"),
-        (
-            "\\left( 3, \\frac{\\pi}{2} \\right)",
-            "<think>..</think> $\\boxed{(3,\\frac{\\pi}{2})}$",
-            "pass",
-            "equivalent",
-        ),
-        ("27", "<think>..</think> $\\boxed{27.0}$", "pass", "equivalent"),
-        ("420", "<think>..</think> $\\boxed{421}$", "fail", "not_equivalent"),
-        # the final answer is read from the summary, never from the reasoning
-        ("420", "<think>maybe \\boxed{420}</think>\n\n", "fail", "answer_only_in_reasoning"),
-        ("420", "<think>I give up</think>\n\n", "fail", "no_final_answer"),
-        ("420", "<think>..</think> I could not finish.", "fail", "no_final_answer"),
-        ("420", "<think>..</think> It is $\\boxed{420}$ or $\\boxed{210}$.", "fail", "multiple_answers"),
-        # the same answer boxed twice is not a hedge; a quoted placeholder box is not an answer
-        ("4", "<think>..</think> $\\boxed{4}$, i.e. $\\boxed{ 4 }$.", "pass", "equivalent"),
-        ("4", "<think>..</think> $4 = \\boxed{\\phantom{2}}$ so $\\boxed{4}$", "pass", "equivalent"),
-        ("420", "<think>long and unfinished \\boxed{420}", "fail", "truncated"),
-        ("420", "plain CoT with no think block, \\boxed{420}", "pass", "equivalent"),
-        (None, "<think>..</think> $\\boxed{420}$", "unknown", "no_reference"),
-        ("   ", "<think>..</think> $\\boxed{420}$", "unknown", "no_reference"),
-    ],
-)
-def test_verdicts(checker, answer, text, label, reason):
-    v = judge(checker, answer, text)
-    assert (v["label"], v["reason"]) == (label, reason)
-    assert v["verifier"] == "math" and v["version"].startswith("v1+math-verify")
+def boxed(answer: str) -> str:
+    return "<think>\nwork\n</think>\n\nSo the answer is $\\boxed{" + answer + "}$."
 
 
-def test_finish_reason_length_is_truncated_even_when_a_box_is_present(checker):
-    v = judge(checker, "420", "<think>..</think> $\\boxed{420}$", finish_reason="length")
+# Spellings of a right answer that must pass (left: reference, right: what a model wrote).
+EQUIVALENT = [
+    ("10080", "10,\\!080"),  # thousands separator, real Qwen2.5-Math style
+    ("10{,}000", "10000"),  # real: MATH-500 reference vs Qwen2.5-Math-7B output (idx 72)
+    ("7425000", "7,425,000"),
+    ("\\cot x", "\\frac{\\cos x}{\\sin x}"),
+    ("12\\pi", "12π"),
+    ("5", "5\\text{ cm}"),
+    ("30", "30^\\circ"),
+    ("30^\\circ", "30"),
+    ("\\frac{3}{4}", "\\dfrac{3}{4}"),
+    ("\\frac{1}{2}", "0.5"),
+    ("0.5", "\\frac12"),
+    ("50\\%", "50"),
+    ("\\text{(B)}", "\\textbf{(B)}"),
+    ("B", "(B)"),
+    ("(C)", "\\text{(C)}"),
+    ("\\left( 3, \\frac{\\pi}{2} \\right)", "(3,\\frac{\\pi}{2})"),  # real: MATH-500 precalculus/807
+    ("x^2+2x+1", "(x+1)^2"),
+    ("27", "27.0"),
+    ("-\\frac{6}{4}", "-\\frac{3}{2}"),
+    ("\\sqrt{2}", "\\sqrt2"),
+    ("5", "x = 5"),
+    ("\\$18", "18"),
+    ("[-1, \\infty)", "[-1,\\infty)"),
+    ("\\text{east}", "\\text{east}"),  # a word answer (real: MATH-500)
+]
+
+
+@pytest.mark.parametrize(("reference", "answer"), EQUIVALENT)
+def test_equivalent_forms_pass(checker, reference, answer):
+    v = decide(checker, reference, boxed(answer))
+    assert (v["label"], v["reason"]) == ("pass", "equivalent"), v
+
+
+# Answers that must fail, with the reason.
+MUST_FAIL = [
+    ("4", boxed("4, \\frac{7}{2}"), None, "multiple_answers"),  # "r = 4, 7/2" when one value is asked
+    ("4", boxed("r = 4, 7/2"), None, "multiple_answers"),
+    ("4", "<think>..</think>\nIt is $\\boxed{4}$ or maybe $\\boxed{3.5}$.", None, "multiple_answers"),
+    ("(1,2]", boxed("[1,2]"), None, "interval_ends"),
+    ("[-1,\\infty)", boxed("(-1,\\infty)"), None, "interval_ends"),
+    ("2x - y + 3z - 4 = 0", boxed("4x - 2y + 6z - 8 = 0"),
+     "Enter your answer in the form Ax + By + Cz + D = 0, where A > 0 and $\\gcd(|A|,|B|,|C|,|D|) = 1.$", "normal_form"),
+    ("\\frac{1}{2}", boxed("0.5"), "Express your answer as a common fraction.", "normal_form"),
+    ("\\frac{1}{2}", boxed("\\frac{2}{4}"), "Express your answer as a common fraction.", "normal_form"),
+    ("597", boxed("\\approx 600"), None, "approximate"),
+    ("20\\sqrt{3}", boxed("\\approx 34.64"), None, "approximate"),
+    ("420", boxed("421"), None, "not_equivalent"),
+    ("\\frac{1}{3}", boxed("0.333"), None, "not_equivalent"),
+    ("B", boxed("(C)"), None, "not_equivalent"),
+    ("420", "<think>long and unfinished \\boxed{420}", None, "truncated"),
+    ("420", "<think>I give up</think>\n\n", None, "no_final_answer"),
+    ("420", "<think>..</think> I could not finish.", None, "no_final_answer"),
+    ("420", "<think>maybe \\boxed{420}</think>\n\n", None, "answer_only_in_reasoning"),
+    ("420", boxed(""), None, "no_final_answer"),  # empty box
+]
+
+
+@pytest.mark.parametrize(("reference", "text", "prompt", "reason"), MUST_FAIL)
+def test_answers_that_must_fail(checker, reference, text, prompt, reason):
+    v = decide(checker, reference, text, prompt)
+    assert (v["label"], v["reason"]) == ("fail", reason), v
+
+
+def test_rounding_is_allowed_when_the_question_asks_for_it(checker):
+    prompt = "What is the value to the nearest whole number?"
+    assert decide(checker, "420", boxed("\\approx 420"), prompt)["label"] == "pass"
+
+
+def test_finish_reason_length_is_truncated_even_with_a_box(checker):
+    v = decide(checker, "420", boxed("420"), finish_reason="length")
     assert (v["label"], v["reason"]) == ("fail", "truncated")
 
 
-def test_pre_split_items_use_the_summary_field(checker):
-    gold = checker.prepare({"answer": "7"})
-    assert (
-        checker.check(gold, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"] == "pass"
-    )
-    assert (
-        checker.check(gold, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"]
-        == "answer_only_in_reasoning"
-    )
+@pytest.mark.parametrize(("answer", "reason"), [(None, "no_reference"), ("   ", "no_reference")])
+def test_unusable_references_are_unknown_never_pass(checker, answer, reason):
+    v = decide(checker, answer, boxed("420"))
+    assert (v["label"], v["reason"]) == ("unknown", reason)
+
+
+def test_answer_without_a_box_is_read_by_math_verify_from_the_end(checker):
+    assert decide(checker, "42", "<think>..</think>\nThe final answer is $42$.")["label"] == "pass"
+    assert decide(checker, "42", "<think>..</think>\nThe final answer is $41$.")["label"] == "fail"
+
+
+# Reward-hacking attempts: none may pass, each must finish fast.
+HACKS = [
+    ("the right answer among several boxes", "7", "<think>x</think>" + " ".join(f"$\\boxed{{{i}}}$" for i in range(10)),
+     "multiple_answers"),
+    ("the same box thousands of times", "7", "<think>x</think>" + "$\\boxed{7}$ " * 5000, "too_many_answers"),
+    ("enumeration of candidates in one box", "7", boxed(", ".join(str(i) for i in range(1, 50))), "multiple_answers"),
+    ("huge output", "7", "<think>" + "hmm " * 500_000 + "</think>\n\n" + "blah " * 400_000 + "$\\boxed{8}$",
+     "not_equivalent"),
+    ("MBs of braces", "7", "<think>x</think>\\boxed{" + "{" * 2_000_000, "no_final_answer"),
+    ("tower of exponents", "7", boxed("2^{2^{2^{2^{2^{2^{2^{2}}}}}}}"), "degenerate_answer"),
+    ("deeply nested fractions", "7", boxed("\\frac{1}{" * 40 + "2" + "}" * 40), "degenerate_answer"),
+    ("(x+1)^1500", "7", boxed("(x+1)^{1500}"), "degenerate_answer"),
+    ("reference copied into the think part only", "7", "<think>the answer is \\boxed{7}</think>\n\nDone.",
+     "no_final_answer"),
+    ("reference only in think, empty summary", "7", "<think>\\boxed{7}</think>", "answer_only_in_reasoning"),
+]
+
+
+@pytest.mark.parametrize(("what", "reference", "text", "reason"), HACKS, ids=[h[0] for h in HACKS])
+def test_hacks_do_not_pass_and_finish_fast(checker, what, reference, text, reason):
+    start = time.monotonic()
+    v = decide(checker, reference, text)
+    assert (v["label"], v["reason"]) == ("fail", reason), (what, v)
+    assert time.monotonic() - start < 2.0, what
 
 
 def test_boxed_contents_balances_braces():
     assert boxed_contents("\\boxed{\\frac{a}{b}} and \\fbox{x} and \\boxed {y}") == ["\\frac{a}{b}", "x", "y"]
     assert boxed_contents("\\boxed{unclosed") == []
+
+
+def test_pre_split_items_use_the_summary_field(checker):
+    gold = {"answer": "7"}
+    assert MathChecker.fast(gold, None, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"] == "pass"
+    assert MathChecker.fast(gold, None, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"] == \
+        "answer_only_in_reasoning"

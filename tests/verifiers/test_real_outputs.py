@@ -32,7 +32,7 @@ def load_qwen():
 
 @pytest.fixture(scope="module")
 def verified():
-    with BoundedPool("r1data.verifiers.math:MathChecker", timeout_s=20) as pool:
+    with BoundedPool("r1data.verifiers.math_checker:MathChecker", timeout_s=20) as pool:
         return list(iter_verified(pool, load_qwen(), "math"))
 
 

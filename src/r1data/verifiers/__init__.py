@@ -1,5 +1,5 @@
 from r1data.verifiers.base import Checker, correct_of, verdict
-from r1data.verifiers.math import MathChecker, boxed_contents
+from r1data.verifiers.math_checker import MathChecker, boxed_contents
 from r1data.verifiers.pool import BoundedPool
 from r1data.verifiers.runner import CHECKERS, iter_verified
 from r1data.verifiers.step import Verify

@@ -5,7 +5,7 @@ item also gets a wall-clock deadline enforced from outside. Workers are plain su
 (``python -m r1data.verifiers.worker``), so the pool also works inside datatrove's daemonic task
 processes, and a killed worker takes its whole process group with it.
 
->>> with BoundedPool("r1data.verifiers.math:MathChecker", workers=1) as pool:  # doctest: +SKIP
+>>> with BoundedPool("r1data.verifiers.math_checker:MathChecker", workers=1) as pool:  # doctest: +SKIP
 ...     [v["label"] for v in next(pool.imap([({"answer": "2"}, [{"text": "\\\\boxed{2}"}])]))]
 ['pass']
 """
@@ -102,8 +102,7 @@ class BoundedPool:
 
     # lifecycle ---------------------------------------------------------------------------------
     def __enter__(self) -> BoundedPool:
-        for _ in range(self.n_workers):
-            self._spawn()
+        self._entered = True
         return self
 
     def __exit__(self, *exc) -> None:
@@ -134,7 +133,7 @@ class BoundedPool:
         """Yield, for each task in input order, the list of verdicts of its items. Streams: at most
         ``window`` tasks (default 32 × workers) are held at once, enough that one slow task does not
         starve the other workers while results wait for it to come back in order."""
-        if not self._workers:
+        if not getattr(self, "_entered", False):
             raise RuntimeError("BoundedPool must be used as a context manager")
         window = window or 32 * self.n_workers
         source = iter(tasks)
@@ -166,6 +165,8 @@ class BoundedPool:
                 self._dispatch(pending, tasks_by_index, results)
 
     def _dispatch(self, pending, tasks_by_index, results) -> None:
+        while len(self._workers) < self.n_workers:  # started on first use: all-fast runs pay nothing
+            self._spawn()
         now = time.monotonic()
         for w in self._workers:
             if w.ready and w.job is None and pending:

@@ -1,17 +1,30 @@
-"""Verify streams of records: the one code path behind the pipeline step and ``r1data verify``."""
+"""Verify streams of records: the one code path behind the pipeline step, ``r1data verify`` and the
+GRPO rewards.
+
+For each completion the checker's in-process ``fast`` rules run first (when the checker has them);
+only what they leave undecided goes to the bounded pool, whose workers start on first use.
+"""
 
 from __future__ import annotations
 
 import collections
+import importlib
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from loguru import logger
 
 from r1data.verifiers.base import correct_of
 from r1data.verifiers.pool import BoundedPool
 
-CHECKERS = {"math": "r1data.verifiers.math:MathChecker", "code": "r1data.verifiers.code:CodeChecker"}
+CHECKERS = {"math": "r1data.verifiers.math_checker:MathChecker", "code": "r1data.verifiers.code:CodeChecker"}
 
 _ITEM_FIELDS = ("finish_reason", "reasoning", "summary", "closed")
+
+
+def load_checker_class(path: str):
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _item(completion: dict[str, Any]) -> dict[str, Any]:
@@ -21,26 +34,60 @@ def _item(completion: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def iter_verified(
-    pool: BoundedPool, records: Iterable[dict[str, Any]], domain: str
-) -> Iterator[dict[str, Any]]:
+def _prompt_of(record: dict[str, Any]) -> str | None:
+    if record.get("prompt"):
+        return record["prompt"]
+    users = [m.get("content", "") for m in record.get("messages") or [] if m.get("role") == "user"]
+    return users[-1] if users else None
+
+
+def _is_domain(record: dict[str, Any], domain: str) -> bool:
+    return record.get("domain", "math") == domain and bool(record.get("completions"))
+
+
+def iter_verified(pool: BoundedPool, records: Iterable[dict[str, Any]], domain: str) -> Iterator[dict[str, Any]]:
     """Yield each record, in order, with ``verdict`` and ``correct`` set on every completion of records
     of ``domain``; other records pass through unchanged. Memory stays bounded by the pool's window."""
-    held: collections.deque[dict[str, Any]] = collections.deque()
+    fast = getattr(load_checker_class(pool.checker), "fast", None)
+    held: collections.deque[tuple[dict[str, Any], list]] = collections.deque()
 
     def tasks():
         for record in records:
-            held.append(record)
-            if record.get("domain", "math") == domain and record.get("completions"):
-                yield record.get("reference"), [_item(c) for c in record["completions"]]
+            if not _is_domain(record, domain):
+                held.append((record, None))
+                continue
+            reference, prompt = record.get("reference"), _prompt_of(record)
+            decided, payloads = [], []
+            for completion in record["completions"]:
+                item = _item(completion)
+                if fast is not None:
+                    try:
+                        item = fast(reference, prompt, item)
+                    except Exception as exc:  # a rule bug must not stop a run; the pool decides instead
+                        logger.warning(f"fast rules failed on {record.get('id')}: {type(exc).__name__}: {exc}")
+                decided.append(item if "label" in item else None)
+                if "label" not in item:
+                    payloads.append(item)
+            held.append((record, decided))
+            if payloads:
+                yield reference, payloads
 
-    results = pool.imap(tasks())
-    for verdicts in results:
-        while held and not (held[0].get("domain", "math") == domain and held[0].get("completions")):
-            yield held.popleft()
-        record = held.popleft()
-        for completion, v in zip(record["completions"], verdicts, strict=True):
-            completion["verdict"] = v
-            completion["correct"] = correct_of(v)
-        yield record
-    yield from held
+    def finish(record, decided, verdicts):
+        pending = iter(verdicts)
+        for completion, v in zip(record["completions"], decided, strict=True):
+            completion["verdict"] = v if v is not None else next(pending)
+            completion["correct"] = correct_of(completion["verdict"])
+        return record
+
+    for verdicts in pool.imap(tasks()):
+        while True:
+            record, decided = held.popleft()
+            if decided is None:
+                yield record
+            elif None not in decided:
+                yield finish(record, decided, [])
+            else:
+                yield finish(record, decided, verdicts)
+                break
+    for record, decided in held:
+        yield record if decided is None else finish(record, decided, [])

@@ -1,0 +1,230 @@
+"""Math verifier: read the final answer from the summary, decide what plain rules can decide in-process,
+and give the rest to math-verify inside the bounded pool.
+
+Where the answer is read from: the **last** ``\\boxed{}`` of the summary (the text after the chain of
+thought; the whole text when there are no reasoning markers), scanning only the summary's last
+16,000 characters. Without a box, math-verify's own extraction runs on the summary's last 2,000
+characters. An answer that appears only inside the reasoning does not count
+(``answer_only_in_reasoning``): the R1 readable format needs it in the summary.
+
+Order of decisions (first that applies):
+
+1. ``fail``: ``truncated`` (``finish_reason == "length"`` or unclosed reasoning), ``no_final_answer``,
+   ``answer_only_in_reasoning``, ``too_many_answers`` (more than 10 boxes: spam), ``multiple_answers``
+   (two different boxes);
+2. ``fail`` ``approximate``: the answer says ``\\approx`` and the question asks for no rounding;
+3. ``fail`` ``normal_form``: the question asks for a common fraction (a decimal or an unreduced
+   fraction was given) or for coprime integer coefficients (``\\gcd(|A|,…) = 1``) and they are not;
+4. multiple choice: the reference is a letter A-E → compare letters;
+5. ``pass`` ``equivalent``: equal after normalisation (spacing, ``\\dfrac``, ``{,}`` separators, units,
+   degrees, percent, ``x =``, unicode π…);
+6. ``fail`` ``multiple_answers``: several comma-separated values where the reference has one;
+7. both plain numbers (integers, decimals, fractions) → exact rational comparison;
+8. ``fail`` ``degenerate_answer``: a LaTeX bomb (towers, deep nesting, huge symbolic powers, >400
+   characters) never reaches the CAS;
+9. ``fail`` ``interval_ends``: same interval with different open/closed ends;
+10. otherwise math-verify (pool): ``pass`` ``equivalent`` / ``fail`` ``not_equivalent``.
+
+``unknown`` (never kept): ``no_reference``, ``reference_unparsable``, ``timeout``, ``error``, ``memory``.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from r1data.formats.traces import split_trace
+from r1data.verifiers import math_rules as rules
+from r1data.verifiers.base import verdict
+
+MAX_SUMMARY_CHARS = 16_000  # summaries are short; a longer tail is a degenerate output
+
+
+def boxed_contents(text: str) -> list[str]:
+    r"""Contents of every ``\boxed{…}`` / ``\fbox{…}`` with balanced braces, in order.
+
+    >>> boxed_contents(r"so \boxed{\frac{1}{2}} or \boxed{3}")
+    ['\\frac{1}{2}', '3']
+    """
+    out = []
+    for marker in ("\\boxed", "\\fbox"):
+        start = 0
+        while (i := text.find(marker, start)) != -1:
+            j = i + len(marker)
+            while j < len(text) and text[j] == " ":
+                j += 1
+            start = j
+            if j >= len(text) or text[j] != "{":
+                continue
+            depth, k = 0, j
+            while k < len(text):
+                if text[k] == "{":
+                    depth += 1
+                elif text[k] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        out.append((i, text[j + 1 : k]))
+                        break
+                k += 1
+            start = k
+    return [content for _, content in sorted(out)]
+
+
+_PLACEHOLDER = re.compile(r"\\(?:[hv]?phantom\{[^{}]*\}|qquad|quad|[,;:! ])|\s")
+
+
+def _normalise_box(content: str) -> str:
+    """Box content without spacing; empty for placeholders such as ``\\boxed{\\phantom{2}}`` that a
+    response quotes from the problem statement (not an answer, so not a hedge)."""
+    return _PLACEHOLDER.sub("", content)
+
+
+class MathChecker:
+    """Verifier for ``domain: math``. ``fast`` runs in the calling process (pure rules, bounded input);
+    ``prepare``/``check`` run in the pool's workers (math-verify, sympy)."""
+
+    name = "math"
+    version = "v2+math-verify-0.9.0"
+
+    def __init__(self, parse_timeout_s: int = 3, verify_timeout_s: int = 3):
+        self.parse_timeout_s = parse_timeout_s
+        self.verify_timeout_s = verify_timeout_s
+
+    @classmethod
+    def _v(cls, label: str, reason: str, **extra: Any) -> dict[str, Any]:
+        return verdict(label, reason, cls.name, cls.version, **extra)
+
+    # -- in-process rules ------------------------------------------------------------------------
+    @classmethod
+    def fast(cls, reference: dict[str, Any] | None, prompt: str | None, item: dict[str, Any]) -> dict[str, Any]:
+        """A verdict when the rules decide, else the payload for :meth:`check` (``{"answer": …}`` or
+        ``{"tail": …}``)."""
+        gold = _gold(str((reference or {}).get("answer") or "").strip())
+        if gold is None:
+            return cls._v("unknown", "no_reference")
+        if item.get("summary") is None:
+            trace = split_trace(item.get("text", ""))
+            reasoning, summary, closed = trace.reasoning, trace.summary, trace.closed
+        else:
+            reasoning, summary, closed = item.get("reasoning") or "", item["summary"], item.get("closed", True)
+        if item.get("finish_reason") == "length" or not closed:
+            return cls._v("fail", "truncated")
+        tail = summary[-MAX_SUMMARY_CHARS:]
+        if not tail.strip():
+            reason = "answer_only_in_reasoning" if boxed_contents(reasoning[-MAX_SUMMARY_CHARS:]) else "no_final_answer"
+            return cls._v("fail", reason)
+        boxes = [b for b in boxed_contents(tail) if _normalise_box(b)]
+        if len(boxes) > MAX_BOXES:
+            return cls._v("fail", "too_many_answers")
+        if len({_normalise_box(b) for b in boxes}) > 1:
+            return cls._v("fail", "multiple_answers")
+        if not boxes:
+            return {"tail": tail[-2000:]}
+        raw = boxes[-1]
+        req = rules.requirements(prompt)
+        if rules.is_approximate(raw) and "approximation_allowed" not in req and not rules.is_approximate(gold.raw):
+            return cls._v("fail", "approximate")
+        pred = rules.normalize(raw)
+        if not pred:
+            return cls._v("fail", "no_final_answer")
+        if rules.violates_form(pred, req):
+            return cls._v("fail", "normal_form")
+        if gold.letter:
+            letter = rules.choice_letter(pred)
+            if letter:
+                return cls._v("pass", "equivalent") if letter == gold.letter else cls._v("fail", "not_equivalent")
+        if pred == gold.norm:
+            return cls._v("pass", "equivalent")
+        items = rules.top_level_items(pred)
+        if len(items) > 1 and len(gold.items) == 1 and not rules.is_interval(pred):
+            return cls._v("fail", "multiple_answers")
+        number = rules.as_number(pred)
+        if number is not None and gold.number is not None:
+            return cls._v("pass", "equivalent") if number == gold.number else cls._v("fail", "not_equivalent")
+        if rules.bomb_reason(pred):
+            return cls._v("fail", "degenerate_answer", detail=rules.bomb_reason(pred))
+        if rules.is_interval(pred) and rules.is_interval(gold.norm) and pred[1:-1] == gold.norm[1:-1]:
+            return cls._v("fail", "interval_ends")
+        return {"answer": raw}
+
+    # -- in the pool ---------------------------------------------------------------------------------
+    @lru_cache(maxsize=1024)  # noqa: B019 - one checker per worker process; the cache is the point
+    def _parse_gold(self, answer: str):
+        from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+
+        return parse(
+            "\\boxed{" + answer + "}",
+            extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
+            parsing_timeout=self.parse_timeout_s,
+            raise_on_error=True,
+        )
+
+    def prepare(self, reference: dict[str, Any] | None) -> Any:
+        from math_verify.errors import TimeoutException
+
+        answer = str((reference or {}).get("answer") or "").strip()
+        if not answer:
+            return self._v("unknown", "no_reference")
+        try:
+            gold = self._parse_gold(answer)
+        except TimeoutException:
+            return self._v("unknown", "reference_unparsable", detail="timeout")
+        except Exception as exc:
+            return self._v("unknown", "reference_unparsable", detail=type(exc).__name__)
+        return gold if gold else self._v("unknown", "reference_unparsable")
+
+    def check(self, state: Any, item: dict[str, Any]) -> dict[str, Any]:
+        """Compare with math-verify. ``item`` is a payload from :meth:`fast`, or a raw completion (then
+        the rules run first, here, without the prompt)."""
+        from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+        from math_verify.errors import TimeoutException
+
+        if isinstance(state, dict):  # the reference itself could not be used
+            return state
+        if "answer" not in item and "tail" not in item:
+            item = self.fast({"answer": _gold_text(state)}, None, item)
+            if "label" in item:
+                return item
+        text = "\\boxed{" + item["answer"] + "}" if "answer" in item else item["tail"]
+        try:
+            pred = parse(
+                text,
+                extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
+                parsing_timeout=self.parse_timeout_s,
+                raise_on_error=True,
+            )
+            if not pred:
+                return self._v("fail", "no_final_answer")
+            ok = verify(state, pred, timeout_seconds=self.verify_timeout_s, raise_on_error=True)
+        except TimeoutException:
+            return self._v("unknown", "timeout")
+        except Exception as exc:
+            return self._v("unknown", "error", detail=type(exc).__name__)
+        return self._v("pass", "equivalent") if ok else self._v("fail", "not_equivalent")
+
+
+MAX_BOXES = 10
+
+
+class _Gold(NamedTuple):
+    raw: str
+    norm: str
+    number: Fraction | None
+    letter: str | None
+    items: list[str]
+
+
+@lru_cache(maxsize=4096)
+def _gold(answer: str) -> _Gold | None:
+    """The reference, normalised once per prompt (cached: a prompt's N samples share it)."""
+    if not answer:
+        return None
+    norm = rules.normalize(answer)
+    return _Gold(answer, norm, rules.as_number(norm), rules.choice_letter(norm), rules.top_level_items(norm))
+
+
+def _gold_text(state) -> str:
+    # math-verify's parse result is [sympy_expr, original_string]
+    return str(state[-1]) if isinstance(state, list) and state else ""
