@@ -2,9 +2,13 @@
 
 Runs, in one process and on the same (reference, completion) pairs:
   1. plain math-verify, the way most pipelines call it: ``verify(parse(gold), parse(completion))`` per
-     pair, in this process (one core), with its default 5 s timeouts;
-  2. r1data's verifier through its bounded pool with 1 worker (one core), and with all cores.
-Prints pairs/s, the ratio to the baseline, and agreement with the files' own grader labels.
+     pair, in this process, with its default 5 s timeouts;
+  2. r1data's verifier (in-process rules, then math-verify in its bounded pool for the rest) with
+     1 worker;
+both pinned to one core (``sched_setaffinity``; the pool's workers inherit it), so "pairs/s on one
+core" is literal; then r1data again with every core. r1data is timed with a *cold* pool (starting its
+worker, ~1 s of imports, is inside the timing) and a *warm* one (started before the clock, as in a
+long run where the pool lives for the whole stage). Prints pairs/s, the ratio to the baseline, and agreement with the files' own grader labels.
 
     .venv/bin/python bench/verify_math.py [--files qwen25math7b_instruct_math_8samples.jsonl ...]
 """
@@ -49,15 +53,30 @@ def plain_math_verify(records: list[dict]) -> list[bool]:
     return out
 
 
-def r1data_verify(records: list[dict], workers: int) -> list[bool | None]:
+def r1data_verify(records: list[dict], workers: int, warm: bool = False) -> tuple[float, list[bool | None]]:
+    """Seconds and verdicts. ``warm``: the pool's workers are started (and have verified a few other
+    pairs) before the clock starts, as during a long run; otherwise start-up is included."""
     import copy
 
     from r1data.verifiers.pool import BoundedPool
     from r1data.verifiers.runner import iter_verified
 
     with BoundedPool("r1data.verifiers.math_checker:MathChecker", workers=workers, timeout_s=10) as pool:
-        done = list(iter_verified(pool, copy.deepcopy(records), "math"))
-    return [c["correct"] for rec in done for c in rec["completions"]]
+        if warm:
+            warmup = [
+                {
+                    "id": "w",
+                    "prompt": "",
+                    "reference": {"answer": "\\sqrt{2}+x"},
+                    "completions": [{"text": "\\boxed{x+\\sqrt{2}\\cdot 1}"}] * workers,
+                }
+            ]
+            list(iter_verified(pool, warmup, "math"))
+        fresh = copy.deepcopy(records)
+        t = time.perf_counter()
+        done = list(iter_verified(pool, fresh, "math"))
+        seconds = time.perf_counter() - t
+    return seconds, [c["correct"] for rec in done for c in rec["completions"]]
 
 
 def main() -> None:
@@ -71,17 +90,24 @@ def main() -> None:
     n = len(labels)
     print(f"{len(records)} prompts, {n} pairs from {len(args.files)} file(s); {os.cpu_count()} cores")
 
+    all_cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(all_cores)})
     rows = []
     t = time.perf_counter()
     base = plain_math_verify(records)
     base_s = time.perf_counter() - t
     rows.append(("plain math-verify (1 core)", base_s, base))
-    for workers in sorted({1, os.cpu_count() or 1}):
-        t = time.perf_counter()
-        ours = r1data_verify(records, workers)
-        rows.append((f"r1data verify ({workers} worker{'s' * (workers > 1)})", time.perf_counter() - t, ours))
+    for workers, cores, warm in (
+        (1, {min(all_cores)}, False),
+        (1, {min(all_cores)}, True),
+        (len(all_cores), all_cores, True),
+    ):
+        os.sched_setaffinity(0, cores)
+        seconds, ours = r1data_verify(records, workers, warm)
+        label = f"r1data {len(cores)} core{'s' * (len(cores) > 1)}, {'warm' if warm else 'cold'} pool"
+        rows.append((label, seconds, ours))
 
-    print(f"{'verifier':<30} {'seconds':>8} {'pairs/s':>9} {'ratio':>6} {'agree w/ labels':>16}")
+    print(f"{'verifier':<34} {'seconds':>8} {'pairs/s':>9} {'ratio':>6} {'agree w/ labels':>16}")
     for name, seconds, verdicts in rows:
         agree = sum((v is True) == bool(label) for v, label in zip(verdicts, labels, strict=True))
         print(

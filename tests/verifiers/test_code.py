@@ -67,11 +67,21 @@ def test_humaneval_canonical_solutions_pass_and_a_wrong_one_fails_every_task():
     with gzip.open(path, "rt") as f:
         for line in f:
             task = json.loads(line)
-            tests = {"kind": "functional", "test": task["test"], "entry_point": task["entry_point"],
-                     "prefix": task["prompt"]}
-            records.append({"id": task["task_id"], "domain": "code", "prompt": task["prompt"],
-                            "reference": {"tests": tests},
-                            "completions": [{"text": task["canonical_solution"]}, {"text": "    return None\n"}]})
+            tests = {
+                "kind": "functional",
+                "test": task["test"],
+                "entry_point": task["entry_point"],
+                "prefix": task["prompt"],
+            }
+            records.append(
+                {
+                    "id": task["task_id"],
+                    "domain": "code",
+                    "prompt": task["prompt"],
+                    "reference": {"tests": tests},
+                    "completions": [{"text": task["canonical_solution"]}, {"text": "    return None\n"}],
+                }
+            )
     out = verify(records)
     assert len(out) == 164
     canonical = [r["completions"][0]["verdict"] for r in out]
@@ -90,34 +100,69 @@ MBPP_EXPECTED_FAILURES = {"737", "787", "794"}
 def test_mbpp_sanitized_reference_solutions_pass():
     path = shared_file("code/sanitized-mbpp.json")
     tasks = json.loads(path.read_text())
-    records = [{"id": str(t["task_id"]), "domain": "code", "prompt": t["prompt"],
-                "reference": {"tests": {"kind": "functional", "test": "\n".join(t["test_list"]),
-                                        "setup": "\n".join(t["test_imports"])}},
-                "completions": [{"text": f"Here is the function.\n```python\n{t['code']}\n```"}]} for t in tasks]
+    records = [
+        {
+            "id": str(t["task_id"]),
+            "domain": "code",
+            "prompt": t["prompt"],
+            "reference": {
+                "tests": {
+                    "kind": "functional",
+                    "test": "\n".join(t["test_list"]),
+                    "setup": "\n".join(t["test_imports"]),
+                }
+            },
+            "completions": [{"text": f"Here is the function.\n```python\n{t['code']}\n```"}],
+        }
+        for t in tasks
+    ]
     out = verify(records)
     failed = {r["id"] for r in out if r["completions"][0]["verdict"]["label"] != "pass"}
-    print(f"MBPP sanitized: {len(out) - len(failed)}/{len(out)} reference solutions pass; failed: {sorted(failed)}")
+    print(
+        f"MBPP sanitized: {len(out) - len(failed)}/{len(out)} reference solutions pass; failed: {sorted(failed)}"
+    )
     assert failed == MBPP_EXPECTED_FAILURES
     assert len(out) == 427
 
 
 def test_human_eval_hostile_example_samples_are_contained():
     problem = json.loads(shared_file("code/example_problem.jsonl").read_text())
-    samples = [json.loads(line) for line in shared_file("code/example_samples.jsonl").read_text().splitlines()]
-    record = {"id": problem["task_id"], "domain": "code", "prompt": problem["prompt"],
-              "reference": {"tests": {"kind": "functional", "test": problem["test"],
-                                      "entry_point": problem["entry_point"], "prefix": problem["prompt"]}},
-              "completions": [{"text": s["completion"]} for s in samples]}
+    samples = [
+        json.loads(line) for line in shared_file("code/example_samples.jsonl").read_text().splitlines()
+    ]
+    record = {
+        "id": problem["task_id"],
+        "domain": "code",
+        "prompt": problem["prompt"],
+        "reference": {
+            "tests": {
+                "kind": "functional",
+                "test": problem["test"],
+                "entry_point": problem["entry_point"],
+                "prefix": problem["prompt"],
+            }
+        },
+        "completions": [{"text": s["completion"]} for s in samples],
+    }
     (out,) = verify([record])
     labels = [(c["verdict"]["label"], c["verdict"]["reason"]) for c in out["completions"]]
     # rm -rf (fails the test), sleep(10) (over the wall bound), input() (EOF), then three honest ones
-    assert labels == [("fail", "tests_failed"), ("fail", "timeout"), ("fail", "tests_failed"),
-                      ("pass", "tests_passed"), ("pass", "tests_passed"), ("pass", "tests_passed")]
+    assert labels == [
+        ("fail", "tests_failed"),
+        ("fail", "timeout"),
+        ("fail", "tests_failed"),
+        ("pass", "tests_passed"),
+        ("pass", "tests_passed"),
+        ("pass", "tests_passed"),
+    ]
 
 
 def test_stdio_tests_and_bad_references():
     checker = CodeChecker()
-    tests = {"kind": "stdio", "cases": [{"input": "1 2\n", "output": "3\n"}, {"input": "5 5", "output": "10"}]}
+    tests = {
+        "kind": "stdio",
+        "cases": [{"input": "1 2\n", "output": "3\n"}, {"input": "5 5", "output": "10"}],
+    }
     state = checker.prepare({"tests": tests})
     good = "```python\nimport sys\nprint(sum(map(int, sys.stdin.read().split())))\n```"
     v = checker.check(state, {"text": good})

@@ -69,8 +69,12 @@ MUST_FAIL = [
     ("4", "<think>..</think>\nIt is $\\boxed{4}$ or maybe $\\boxed{3.5}$.", None, "multiple_answers"),
     ("(1,2]", boxed("[1,2]"), None, "interval_ends"),
     ("[-1,\\infty)", boxed("(-1,\\infty)"), None, "interval_ends"),
-    ("2x - y + 3z - 4 = 0", boxed("4x - 2y + 6z - 8 = 0"),
-     "Enter your answer in the form Ax + By + Cz + D = 0, where A > 0 and $\\gcd(|A|,|B|,|C|,|D|) = 1.$", "normal_form"),
+    (
+        "2x - y + 3z - 4 = 0",
+        boxed("4x - 2y + 6z - 8 = 0"),
+        "Enter your answer in the form Ax + By + Cz + D = 0, where A > 0 and $\\gcd(|A|,|B|,|C|,|D|) = 1.$",
+        "normal_form",
+    ),
     ("\\frac{1}{2}", boxed("0.5"), "Express your answer as a common fraction.", "normal_form"),
     ("\\frac{1}{2}", boxed("\\frac{2}{4}"), "Express your answer as a common fraction.", "normal_form"),
     ("597", boxed("\\approx 600"), None, "approximate"),
@@ -115,18 +119,35 @@ def test_answer_without_a_box_is_read_by_math_verify_from_the_end(checker):
 
 # Reward-hacking attempts: none may pass, each must finish fast.
 HACKS = [
-    ("the right answer among several boxes", "7", "<think>x</think>" + " ".join(f"$\\boxed{{{i}}}$" for i in range(10)),
-     "multiple_answers"),
+    (
+        "the right answer among several boxes",
+        "7",
+        "<think>x</think>" + " ".join(f"$\\boxed{{{i}}}$" for i in range(10)),
+        "multiple_answers",
+    ),
     ("the same box thousands of times", "7", "<think>x</think>" + "$\\boxed{7}$ " * 5000, "too_many_answers"),
-    ("enumeration of candidates in one box", "7", boxed(", ".join(str(i) for i in range(1, 50))), "multiple_answers"),
-    ("huge output", "7", "<think>" + "hmm " * 500_000 + "</think>\n\n" + "blah " * 400_000 + "$\\boxed{8}$",
-     "not_equivalent"),
+    (
+        "enumeration of candidates in one box",
+        "7",
+        boxed(", ".join(str(i) for i in range(1, 50))),
+        "multiple_answers",
+    ),
+    (
+        "huge output",
+        "7",
+        "<think>" + "hmm " * 500_000 + "</think>\n\n" + "blah " * 400_000 + "$\\boxed{8}$",
+        "not_equivalent",
+    ),
     ("MBs of braces", "7", "<think>x</think>\\boxed{" + "{" * 2_000_000, "no_final_answer"),
     ("tower of exponents", "7", boxed("2^{2^{2^{2^{2^{2^{2^{2}}}}}}}"), "degenerate_answer"),
     ("deeply nested fractions", "7", boxed("\\frac{1}{" * 40 + "2" + "}" * 40), "degenerate_answer"),
     ("(x+1)^1500", "7", boxed("(x+1)^{1500}"), "degenerate_answer"),
-    ("reference copied into the think part only", "7", "<think>the answer is \\boxed{7}</think>\n\nDone.",
-     "no_final_answer"),
+    (
+        "reference copied into the think part only",
+        "7",
+        "<think>the answer is \\boxed{7}</think>\n\nDone.",
+        "no_final_answer",
+    ),
     ("reference only in think, empty summary", "7", "<think>\\boxed{7}</think>", "answer_only_in_reasoning"),
 ]
 
@@ -146,6 +167,11 @@ def test_boxed_contents_balances_braces():
 
 def test_pre_split_items_use_the_summary_field(checker):
     gold = {"answer": "7"}
-    assert MathChecker.fast(gold, None, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"] == "pass"
-    assert MathChecker.fast(gold, None, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"] == \
-        "answer_only_in_reasoning"
+    assert (
+        MathChecker.fast(gold, None, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"]
+        == "pass"
+    )
+    assert (
+        MathChecker.fast(gold, None, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"]
+        == "answer_only_in_reasoning"
+    )

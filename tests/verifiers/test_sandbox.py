@@ -60,8 +60,13 @@ def listener():
 
 
 def canaries():
-    return [Path("/tmp") / CANARY, Path("/var/tmp") / CANARY, Path("/dev/shm") / CANARY, REPO / CANARY,
-            Path.home() / CANARY]
+    return [
+        Path("/tmp") / CANARY,
+        Path("/var/tmp") / CANARY,
+        Path("/dev/shm") / CANARY,
+        REPO / CANARY,
+        Path.home() / CANARY,
+    ]
 
 
 def sandbox_processes() -> list[str]:
@@ -85,7 +90,11 @@ def body(code: str) -> str:
 
 # (name, program, may_pass): may_pass is True only for programs that still solve the task honestly.
 HOSTILE = [
-    ("fork_bomb", "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", False),
+    (
+        "fork_bomb",
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+        False,
+    ),
     ("fork_bomb_in_call", HONEST.replace("return a + b", "import os\n    while True: os.fork()"), False),
     ("memory_bomb", "x = bytearray(8 * 2**30)\n" + HONEST, False),
     ("memory_creep", "x = []\nwhile True:\n    x.append(' ' * 2**20)\n", False),
@@ -94,7 +103,9 @@ HOSTILE = [
     ("sleep", "import time\ntime.sleep(3600)\n" + HONEST, False),
     ("output_flood", "while True:\n    print('x' * 100000)\n", False),
     ("stderr_flood", "import sys\nwhile True:\n    sys.stderr.write('y' * 100000)\n", False),
-    ("disk_fill", body("""
+    (
+        "disk_fill",
+        body("""
         try:
             with open('/tmp/CANARY', 'wb') as f:
                 while True:
@@ -103,8 +114,12 @@ HOSTILE = [
             pass
         def add(a, b):
             return a + b
-        """), True),
-    ("write_outside", body(f"""
+        """),
+        True,
+    ),
+    (
+        "write_outside",
+        body(f"""
         for p in ['/tmp/CANARY', '/var/tmp/CANARY', '/dev/shm/CANARY', '{REPO}/CANARY', '/root/CANARY',
                   '/CANARY', '/etc/CANARY']:
             try:
@@ -113,8 +128,12 @@ HOSTILE = [
                 pass
         def add(a, b):
             return a + b
-        """), True),
-    ("read_secrets", body("""
+        """),
+        True,
+    ),
+    (
+        "read_secrets",
+        body("""
         import os
         leaked = os.environ.get('HF_TOKEN') or os.environ.get('OPENAI_API_KEY')
         for p in ['/root/.bashrc', '/root/.cache/huggingface/token', os.path.expanduser('~/.netrc')]:
@@ -125,8 +144,12 @@ HOSTILE = [
         home = [d for d in ('/root', '/home') if os.path.isdir(d) and os.listdir(d)]
         def add(a, b):
             return 'LEAK' if leaked or home else a + b
-        """), True),
-    ("socket_to_listener", body("""
+        """),
+        True,
+    ),
+    (
+        "socket_to_listener",
+        body("""
         import socket
         ok = False
         try:
@@ -136,8 +159,12 @@ HOSTILE = [
             pass
         def add(a, b):
             return 'CONNECTED' if ok else a + b
-        """), True),
-    ("daemon_outlives", body("""
+        """),
+        True,
+    ),
+    (
+        "daemon_outlives",
+        body("""
         import os, time
         if os.fork() == 0:
             os.setsid()
@@ -147,12 +174,25 @@ HOSTILE = [
             os._exit(0)
         def add(a, b):
             return a + b
-        """), True),
-    ("kill_parent", "import os, signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\nexcept OSError:\n    pass\n" + HONEST, True),
+        """),
+        True,
+    ),
+    (
+        "kill_parent",
+        "import os, signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\nexcept OSError:\n    pass\n"
+        + HONEST,
+        True,
+    ),
     ("kill_process_group", "import os, signal\nos.killpg(0, signal.SIGKILL)\n" + HONEST, False),
     # kill(-1) signals every process it may, except itself: it survives and still solves the task
-    ("kill_everything", "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n" + HONEST, True),
-    ("kill_every_pid", body("""
+    (
+        "kill_everything",
+        "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n" + HONEST,
+        True,
+    ),
+    (
+        "kill_every_pid",
+        body("""
         import os, signal
         for pid in os.listdir('/proc'):
             if pid.isdigit() and int(pid) != os.getpid():
@@ -162,14 +202,30 @@ HOSTILE = [
                     pass
         def add(a, b):
             return 0
-        """), False),
+        """),
+        False,
+    ),
     ("segfault", "import ctypes\nctypes.string_at(0)\n" + HONEST, False),
-    ("recursion_crash", "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)\n" + HONEST, False),
+    (
+        "recursion_crash",
+        "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)\n" + HONEST,
+        False,
+    ),
     ("exit_early_zero", "import sys\nsys.exit(0)\n" + HONEST, False),
     ("os_exit_zero_in_call", "import os\ndef add(a, b):\n    os._exit(0)\n", False),
-    ("always_equal", "class Yes:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Yes()\n", False),
-    ("int_subclass_equal", "class I(int):\n    def __eq__(self, o):\n        return True\ndef add(a, b):\n    return I(0)\n", False),
-    ("patch_builtins", body("""
+    (
+        "always_equal",
+        "class Yes:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Yes()\n",
+        False,
+    ),
+    (
+        "int_subclass_equal",
+        "class I(int):\n    def __eq__(self, o):\n        return True\ndef add(a, b):\n    return I(0)\n",
+        False,
+    ),
+    (
+        "patch_builtins",
+        body("""
         import builtins
         builtins.AssertionError = type('Nope', (Exception,), {})
         builtins.__dict__['assert'] = None
@@ -177,8 +233,12 @@ HOSTILE = [
         sys.modules['builtins'].isinstance = lambda *a: True
         def add(a, b):
             return 0
-        """), False),
-    ("read_the_tests", body("""
+        """),
+        False,
+    ),
+    (
+        "read_the_tests",
+        body("""
         import os, re
         found = None
         for root in ['/proc', '/tmp', '.']:
@@ -195,8 +255,12 @@ HOSTILE = [
                     break
         def add(a, b):
             return found if found is not None else 0
-        """), False),
-    ("ptrace_the_tests", body("""
+        """),
+        False,
+    ),
+    (
+        "ptrace_the_tests",
+        body("""
         import os
         got = None
         for pid in os.listdir('/proc'):
@@ -207,10 +271,26 @@ HOSTILE = [
                     pass
         def add(a, b):
             return 'READ' if got else 0
-        """), False),
-    ("become_root", "import os\ntry:\n    os.setuid(0)\n    ROOT = True\nexcept OSError:\n    ROOT = False\ndef add(a, b):\n    return 'ROOT' if ROOT else a + b\n", True),
-    ("thread_bomb", "import threading, time\ntry:\n    while True:\n        threading.Thread(target=time.sleep, args=(60,)).start()\nexcept RuntimeError:\n    pass\n" + HONEST, True),
-    ("fd_exhaustion", "fs = []\ntry:\n    while True:\n        fs.append(open('/dev/null'))\nexcept OSError:\n    pass\n" + HONEST, True),
+        """),
+        False,
+    ),
+    (
+        "become_root",
+        "import os\ntry:\n    os.setuid(0)\n    ROOT = True\nexcept OSError:\n    ROOT = False\ndef add(a, b):\n    return 'ROOT' if ROOT else a + b\n",
+        True,
+    ),
+    (
+        "thread_bomb",
+        "import threading, time\ntry:\n    while True:\n        threading.Thread(target=time.sleep, args=(60,)).start()\nexcept RuntimeError:\n    pass\n"
+        + HONEST,
+        True,
+    ),
+    (
+        "fd_exhaustion",
+        "fs = []\ntry:\n    while True:\n        fs.append(open('/dev/null'))\nexcept OSError:\n    pass\n"
+        + HONEST,
+        True,
+    ),
 ]
 
 
@@ -219,6 +299,7 @@ def hostile_results(sandbox, listener):
     port, _ = listener
     os.environ["HF_TOKEN"] = "hf_canary_secret_value"
     try:
+
         def run(case):
             name, program, _ = case
             start = time.monotonic()
@@ -273,7 +354,10 @@ def test_stdio_program_cannot_see_secrets_or_expected_outputs(sandbox, monkeypat
 
 
 def test_stdio_bounds_time_and_output(sandbox):
-    cases = sandbox.run_stdio("import time, sys\nif sys.stdin.read() == 'sleep':\n    time.sleep(60)\n"
-                              "else:\n    print('x' * 10**7)\n", ["sleep", "flood"])["cases"]
+    cases = sandbox.run_stdio(
+        "import time, sys\nif sys.stdin.read() == 'sleep':\n    time.sleep(60)\n"
+        "else:\n    print('x' * 10**7)\n",
+        ["sleep", "flood"],
+    )["cases"]
     assert cases[0]["timeout"] and cases[0]["seconds"] < LIMITS.case_timeout_s + 1
     assert cases[1]["output_limit"] and len(cases[1]["stdout"]) <= LIMITS.output_bytes

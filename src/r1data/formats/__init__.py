@@ -1,4 +1,12 @@
-from r1data.formats.steps import R1_TEMPLATE, FormatR1, ParseTraces
-from r1data.formats.traces import Trace, split_trace
+from r1data._lazy import lazy_exports
 
-__all__ = ["R1_TEMPLATE", "FormatR1", "ParseTraces", "Trace", "split_trace"]
+_EXPORTS = {
+    "R1_TEMPLATE": "r1data.formats.steps",
+    "FormatR1": "r1data.formats.steps",
+    "ParseTraces": "r1data.formats.steps",
+    "r1_format_problem": "r1data.formats.steps",
+    "Trace": "r1data.formats.traces",
+    "split_trace": "r1data.formats.traces",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

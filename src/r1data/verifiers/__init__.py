@@ -1,17 +1,16 @@
-from r1data.verifiers.base import Checker, correct_of, verdict
-from r1data.verifiers.math_checker import MathChecker, boxed_contents
-from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import CHECKERS, iter_verified
-from r1data.verifiers.step import Verify
+from r1data._lazy import lazy_exports
 
-__all__ = [
-    "CHECKERS",
-    "BoundedPool",
-    "Checker",
-    "MathChecker",
-    "Verify",
-    "boxed_contents",
-    "correct_of",
-    "iter_verified",
-    "verdict",
-]
+_EXPORTS = {
+    "CHECKERS": "r1data.verifiers.runner",
+    "iter_verified": "r1data.verifiers.runner",
+    "BoundedPool": "r1data.verifiers.pool",
+    "Checker": "r1data.verifiers.base",
+    "correct_of": "r1data.verifiers.base",
+    "verdict": "r1data.verifiers.base",
+    "MathChecker": "r1data.verifiers.math_checker",
+    "boxed_contents": "r1data.verifiers.math_checker",
+    "CodeChecker": "r1data.verifiers.code",
+    "Verify": "r1data.verifiers.step",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

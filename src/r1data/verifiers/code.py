@@ -86,11 +86,14 @@ class CodeChecker:
     def prepare(self, reference: dict[str, Any] | None) -> Any:
         tests = (reference or {}).get("tests")
         if not isinstance(tests, dict) or tests.get("kind") not in ("functional", "stdio"):
-            return self._v("unknown", "bad_reference", detail="reference.tests.kind must be functional or stdio")
+            return self._v(
+                "unknown", "bad_reference", detail="reference.tests.kind must be functional or stdio"
+            )
         if tests["kind"] == "functional" and not isinstance(tests.get("test"), str):
             return self._v("unknown", "bad_reference", detail="functional tests need 'test' code")
         if tests["kind"] == "stdio" and not (
-            isinstance(tests.get("cases"), list) and tests["cases"]
+            isinstance(tests.get("cases"), list)
+            and tests["cases"]
             and all(isinstance(c, dict) and {"input", "output"} <= set(c) for c in tests["cases"])
         ):
             return self._v("unknown", "bad_reference", detail="stdio tests need cases with input and output")
@@ -110,7 +113,9 @@ class CodeChecker:
             return self._v("fail", "no_code", passed=0, total=None)
         if state["kind"] == "functional":
             program = (state.get("prefix") or "") + code
-            r = self.sandbox.run_functional(program, state["test"], state.get("entry_point"), state.get("setup"))
+            r = self.sandbox.run_functional(
+                program, state["test"], state.get("entry_point"), state.get("setup")
+            )
             counts = {"passed": r.get("passed", 0), "total": r.get("total")}
             if r["status"] == "passed":
                 return self._v("pass", "tests_passed", **counts)
@@ -128,7 +133,9 @@ class CodeChecker:
             return self._v(label, reason, passed=0, total=len(cases), detail=r.get("detail", "")[:300])
         tol = state.get("float_tolerance")
         passed = sum(
-            not run["timeout"] and not run["output_limit"] and outputs_match(run["stdout"], str(c["output"]), tol)
+            not run["timeout"]
+            and not run["output_limit"]
+            and outputs_match(run["stdout"], str(c["output"]), tol)
             for run, c in zip(r["cases"], cases, strict=True)
         )
         counts = {"passed": passed, "total": len(cases)}

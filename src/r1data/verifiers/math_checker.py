@@ -22,6 +22,11 @@ Order of decisions (first that applies):
 7. both plain numbers (integers, decimals, fractions) → exact rational comparison;
 8. ``fail`` ``degenerate_answer``: a LaTeX bomb (towers, deep nesting, huge symbolic powers, >400
    characters) never reaches the CAS;
+8b. both closed-form real numbers (``\\sqrt``, ``\\pi``, ``\\frac``, + - × ÷ ^) → equal values (relative
+   1e-9) pass, others fail; skipped when the question allows rounding;
+8c. both expressions in single-letter variables → evaluated at five fixed points: any difference
+   fails, agreement everywhere passes (a polynomial identity test); tuples and column vectors element
+   by element with the same rules; single words by (case-insensitive) equality;
 9. ``fail`` ``interval_ends``: same interval with different open/closed ends;
 10. otherwise math-verify (pool): ``pass`` ``equivalent`` / ``fail`` ``not_equivalent``.
 
@@ -98,7 +103,9 @@ class MathChecker:
 
     # -- in-process rules ------------------------------------------------------------------------
     @classmethod
-    def fast(cls, reference: dict[str, Any] | None, prompt: str | None, item: dict[str, Any]) -> dict[str, Any]:
+    def fast(
+        cls, reference: dict[str, Any] | None, prompt: str | None, item: dict[str, Any]
+    ) -> dict[str, Any]:
         """A verdict when the rules decide, else the payload for :meth:`check` (``{"answer": …}`` or
         ``{"tail": …}``)."""
         gold = _gold(str((reference or {}).get("answer") or "").strip())
@@ -108,24 +115,49 @@ class MathChecker:
             trace = split_trace(item.get("text", ""))
             reasoning, summary, closed = trace.reasoning, trace.summary, trace.closed
         else:
-            reasoning, summary, closed = item.get("reasoning") or "", item["summary"], item.get("closed", True)
+            reasoning, summary, closed = (
+                item.get("reasoning") or "",
+                item["summary"],
+                item.get("closed", True),
+            )
         if item.get("finish_reason") == "length" or not closed:
             return cls._v("fail", "truncated")
-        tail = summary[-MAX_SUMMARY_CHARS:]
+        tail = rules.cut_at_leaked_token(summary[-MAX_SUMMARY_CHARS:])
         if not tail.strip():
-            reason = "answer_only_in_reasoning" if boxed_contents(reasoning[-MAX_SUMMARY_CHARS:]) else "no_final_answer"
+            reason = (
+                "answer_only_in_reasoning"
+                if boxed_contents(reasoning[-MAX_SUMMARY_CHARS:])
+                else "no_final_answer"
+            )
             return cls._v("fail", reason)
         boxes = [b for b in boxed_contents(tail) if _normalise_box(b)]
         if len(boxes) > MAX_BOXES:
             return cls._v("fail", "too_many_answers")
         if len({_normalise_box(b) for b in boxes}) > 1:
-            return cls._v("fail", "multiple_answers")
+            # several answers are a hedge, unless the reference itself has several (then math-verify
+            # compares the lists)
+            return {"tail": tail[-2000:]} if gold.multi else cls._v("fail", "multiple_answers")
         if not boxes:
-            return {"tail": tail[-2000:]}
+            if rules.is_degenerate_tail(tail):
+                return cls._v("fail", "no_final_answer", detail="repetition loop")
+            bare = rules.bare_answer(tail)
+            if bare is None:
+                return {"tail": tail[-2000:]}
+            boxes = [bare]
         raw = boxes[-1]
         req = rules.requirements(prompt)
-        if rules.is_approximate(raw) and "approximation_allowed" not in req and not rules.is_approximate(gold.raw):
-            return cls._v("fail", "approximate")
+        if (
+            rules.is_approximate(raw)
+            and "approximation_allowed" not in req
+            and not rules.is_approximate(gold.raw)
+        ):
+            # "≈ v" is right only when v is exactly the answer; otherwise it is an approximation
+            approx = rules.normalize(rules.after_approx(raw))
+            if not (
+                approx == gold.norm or (gold.number is not None and rules.as_number(approx) == gold.number)
+            ):
+                return cls._v("fail", "approximate")
+            raw = rules.after_approx(raw)
         pred = rules.normalize(raw)
         if not pred:
             return cls._v("fail", "no_final_answer")
@@ -134,17 +166,31 @@ class MathChecker:
         if gold.letter:
             letter = rules.choice_letter(pred)
             if letter:
-                return cls._v("pass", "equivalent") if letter == gold.letter else cls._v("fail", "not_equivalent")
+                return (
+                    cls._v("pass", "equivalent")
+                    if letter == gold.letter
+                    else cls._v("fail", "not_equivalent")
+                )
         if pred == gold.norm:
             return cls._v("pass", "equivalent")
         items = rules.top_level_items(pred)
-        if len(items) > 1 and len(gold.items) == 1 and not rules.is_interval(pred):
+        if len(items) > 1 and not gold.multi and not rules.is_interval(pred):
             return cls._v("fail", "multiple_answers")
         number = rules.as_number(pred)
         if number is not None and gold.number is not None:
-            return cls._v("pass", "equivalent") if number == gold.number else cls._v("fail", "not_equivalent")
+            same = number == gold.number or rules.is_float_printout(pred, number, gold.number)
+            return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
         if rules.bomb_reason(pred):
             return cls._v("fail", "degenerate_answer", detail=rules.bomb_reason(pred))
+        if gold.value is not None and "approximation_allowed" not in req:
+            value = rules.closed_form_value(pred)
+            if value is not None:
+                same = rules.same_value(value, gold.value)
+                return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
+        for compare in (rules.same_function, rules.compare_tuples, rules.compare_words):
+            same = compare(pred, gold.norm)
+            if same is not None:
+                return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
         if rules.is_interval(pred) and rules.is_interval(gold.norm) and pred[1:-1] == gold.norm[1:-1]:
             return cls._v("fail", "interval_ends")
         return {"answer": raw}
@@ -154,8 +200,10 @@ class MathChecker:
     def _parse_gold(self, answer: str):
         from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 
+        # a bare reference is parsed as the content of a box; one already delimited is parsed as written
+        delimited = "$" in answer or "\\boxed" in answer or "\\(" in answer or "\\[" in answer
         return parse(
-            "\\boxed{" + answer + "}",
+            answer if delimited else "\\boxed{" + answer + "}",
             extraction_config=[LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()],
             parsing_timeout=self.parse_timeout_s,
             raise_on_error=True,
@@ -214,6 +262,8 @@ class _Gold(NamedTuple):
     number: Fraction | None
     letter: str | None
     items: list[str]
+    value: float | None  # closed-form real value (sqrt, pi, fractions), when it has one
+    multi: bool  # the reference lists several answers
 
 
 @lru_cache(maxsize=4096)
@@ -221,8 +271,23 @@ def _gold(answer: str) -> _Gold | None:
     """The reference, normalised once per prompt (cached: a prompt's N samples share it)."""
     if not answer:
         return None
-    norm = rules.normalize(answer)
-    return _Gold(answer, norm, rules.as_number(norm), rules.choice_letter(norm), rules.top_level_items(norm))
+    boxes = boxed_contents(answer)  # a reference written as a solution: its boxes are the answer
+    norm = rules.normalize(",".join(boxes) if boxes else answer)
+    items = rules.top_level_items(norm)
+    multi = (
+        len(items) > 1
+        or len(boxed_contents(answer)) > 1
+        or bool(re.search(r"\\text\{\s*(?:and|or)\s*\}| and | or ", answer))
+    )
+    return _Gold(
+        answer,
+        norm,
+        rules.as_number(norm),
+        rules.choice_letter(norm),
+        items,
+        rules.closed_form_value(norm),
+        multi,
+    )
 
 
 def _gold_text(state) -> str:

@@ -27,8 +27,17 @@ _FRAC_HALF_SHORT = re.compile(r"\\frac\s*\{([^{}]+)\}\s*(\d)")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+)")
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _UNIT_WORD = re.compile(r"^\s*[a-zA-Z][a-zA-Z .^\d/]*$")
-_UNICODE = {"π": r"\pi", "∞": r"\infty", "√": r"\sqrt", "−": "-", "×": r"\times", "·": r"\cdot", "≤": r"\le",
-            "≥": r"\ge", "ℝ": r"\mathbb{R}"}
+_UNICODE = {
+    "π": r"\pi",
+    "∞": r"\infty",
+    "√": r"\sqrt",
+    "−": "-",
+    "×": r"\times",
+    "·": r"\cdot",
+    "≤": r"\le",
+    "≥": r"\ge",
+    "ℝ": r"\mathbb{R}",
+}
 
 
 def _unwrap_text(s: str) -> str:
@@ -38,11 +47,22 @@ def _unwrap_text(s: str) -> str:
         m = _TEXT.search(s)
         if not m:
             return s
-        rest = (s[: m.start()] + s[m.end():]).strip()
+        rest = (s[: m.start()] + s[m.end() :]).strip()
         inner = m.group(1)
         keep = not rest or not _UNIT_WORD.match(inner) or rest in "()[]"
-        s = s[: m.start()] + (inner if keep else "") + s[m.end():]
+        s = s[: m.start()] + (inner if keep else "") + s[m.end() :]
     return s
+
+
+_COLUMN = re.compile(r"^\\begin\{[pb]matrix\}(.*)\\end\{[pb]matrix\}$", re.S)
+
+
+def _column_vector(s: str) -> str:
+    """``\\begin{pmatrix} a \\\\ b \\end{pmatrix}`` → ``(a,b)``: a column vector reads as a tuple."""
+    m = _COLUMN.match(s)
+    if not m or "&" in m.group(1):
+        return s
+    return "(" + ",".join(part.strip() for part in m.group(1).split("\\\\")) + ")"
 
 
 def normalize(answer: str) -> str:
@@ -53,6 +73,7 @@ def normalize(answer: str) -> str:
         s = s.replace(k, v)
     s = s.replace("\\$", "")  # currency
     s = _DELIMS.sub("", s).strip()
+    s = _column_vector(s)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("{,}", ",")
     s = _SPACING.sub(" ", s)
     s = _DEGREES.sub("", s)
@@ -102,8 +123,8 @@ def choice_letter(norm: str) -> str | None:
     m = _CHOICE.match(norm)
     if not m:
         return None
-    rest = norm[m.end():]
-    return m.group(1) if not rest or rest[0] in "0123456789-\\" and norm.startswith("(") else None
+    rest = norm[m.end() :]
+    return m.group(1) if not rest or (rest[0] in "0123456789-\\" and norm.startswith("(")) else None
 
 
 # -- structure --------------------------------------------------------------------------------
@@ -143,7 +164,9 @@ def bomb_reason(norm: str) -> str | None:
         return "nesting_too_deep"
     if norm.count("^") >= 4 and re.search(r"\^\{[^{}]*\^\{[^{}]*\^\{", norm):
         return "exponent_tower"
-    if any(int(e) > 200 for e in _EXPONENT.findall(norm)) and re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", norm)):
+    if any(int(e) > 200 for e in _EXPONENT.findall(norm)) and re.search(
+        r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", norm)
+    ):
         return "symbolic_power_too_large"
     return None
 
@@ -151,8 +174,11 @@ def bomb_reason(norm: str) -> str | None:
 # -- what the question asks for ---------------------------------------------------------------
 _COMMON_FRACTION = re.compile(r"common fraction", re.I)
 _GCD_ONE = re.compile(r"\\gcd\s*\(\s*\|?A\|?\s*,.*?\)\s*=\s*1", re.S)
-_APPROX_OK = re.compile(r"nearest|round|approximat|estimate|decimal place|significant|to the tenth|"
-                        r"to the hundredth|\\approx", re.I)
+_APPROX_OK = re.compile(
+    r"nearest|round|approximat|estimate|decimal place|significant|to the tenth|"
+    r"to the hundredth|\\approx",
+    re.I,
+)
 
 
 def requirements(prompt: str | None) -> frozenset[str]:
@@ -190,3 +216,250 @@ _APPROX = re.compile(r"\\approx|≈|\\sim(?![a-z])")
 
 def is_approximate(raw: str) -> bool:
     return bool(_APPROX.search(raw))
+
+
+def after_approx(raw: str) -> str:
+    return _APPROX.split(raw)[-1]
+
+
+def is_float_printout(norm: str, value: Fraction, gold: Fraction) -> bool:
+    """``0.0833333333333333`` for 1/12: a decimal with 10+ fractional digits that is the reference
+    up to float precision (a printed float, not a rounded answer)."""
+    m = re.match(r"^-?\d*\.(\d+)$", norm)
+    return bool(m) and len(m.group(1)) >= 10 and abs(value - gold) <= Fraction(1, 10**10) * max(1, abs(gold))
+
+
+# -- closed-form numbers ---------------------------------------------------------------------
+_TOKEN = re.compile(
+    r"\d+\.\d*|\.\d+|\d+|\\frac|\\sqrt|\\pi|\\cdot|\\times|\\div|[-+*/^(){}\[\]]|\\[a-zA-Z]+|[a-zA-Z]"
+)
+
+
+class _Evaluator:
+    """Recursive descent over a tiny LaTeX arithmetic: numbers, + - * / ^, ``\\frac``, ``\\sqrt``
+    (``\\sqrt[n]``), ``\\pi``, ``\\cdot``/``\\times``/``\\div``, implicit products, brackets. Anything
+    else (a variable, a function) → ``ValueError``: the expression is not a closed-form number."""
+
+    def __init__(self, text: str, variables: dict[str, float] | None = None):
+        self.tokens = _TOKEN.findall(text)
+        if "".join(self.tokens) != text:
+            raise ValueError("unknown characters")
+        self.i = 0
+        self.variables = variables or {}
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (expected is not None and tok != expected):
+            raise ValueError(f"expected {expected}")
+        self.i += 1
+        return tok
+
+    def expr(self) -> float:
+        value = self.term()
+        while self.peek() in ("+", "-"):
+            value = value + self.term() if self.take() == "+" else value - self.term()
+        return value
+
+    def term(self) -> float:
+        value = self.unary()
+        while True:
+            tok = self.peek()
+            if tok in ("*", "\\cdot", "\\times"):
+                self.take()
+                value *= self.unary()
+            elif tok in ("/", "\\div"):
+                self.take()
+                value /= self.unary()
+            elif tok is not None and (
+                tok[0].isdigit() or tok in ("\\frac", "\\sqrt", "\\pi", "(", "{") or tok in self.variables
+            ):
+                value *= self.unary()  # implicit product: 2\sqrt{3}, 3\pi
+            else:
+                return value
+
+    def unary(self) -> float:
+        if self.peek() == "-":
+            self.take()
+            return -self.unary()
+        if self.peek() == "+":
+            self.take()
+        return self.power()
+
+    def power(self) -> float:
+        base = self.atom()
+        if self.peek() == "^":
+            self.take()
+            exponent = self.atom()
+            if abs(exponent) > 64 or abs(base) > 1e12:
+                raise ValueError("power too large")
+            return base**exponent
+        return base
+
+    def expr_all(self) -> float:
+        value = self.expr()
+        if self.peek() is not None:
+            raise ValueError("trailing tokens")
+        return value
+
+    def group(self) -> float:
+        self.take("{")
+        value = self.expr()
+        self.take("}")
+        return value
+
+    def atom(self) -> float:
+        tok = self.take()
+        if tok[0].isdigit() or tok[0] == ".":
+            return float(tok)
+        if tok == "\\pi":
+            return math.pi
+        if tok == "\\frac":
+            return self.group() / self.group()
+        if tok == "\\sqrt":
+            index = 2.0
+            if self.peek() == "[":
+                self.take()
+                index = self.expr()
+                self.take("]")
+            radicand = self.group()
+            if radicand < 0 or index == 0:
+                raise ValueError("not real")
+            return radicand ** (1 / index)
+        if tok in ("(", "{"):
+            value = self.expr()
+            self.take(")" if tok == "(" else "}")
+            return value
+        if tok in self.variables:
+            return self.variables[tok]
+        raise ValueError(f"not a number: {tok}")
+
+
+def closed_form_value(norm: str) -> float | None:
+    """The real value of a normalised closed-form number (``70\\sqrt{2}``, ``\\frac{\\pi}{3}+1``), or
+    None when it has variables, functions or anything this tiny evaluator does not know.
+
+    >>> round(closed_form_value(r"\\frac{16\\sqrt{3}}{3}"), 6), closed_form_value("x+1")
+    (9.237604, None)
+    """
+    if not norm or len(norm) > MAX_ANSWER_CHARS:
+        return None
+    try:
+        ev = _Evaluator(norm)
+        value = ev.expr()
+        if ev.peek() is not None:
+            return None
+        value = float(value)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError, RecursionError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def same_value(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+_VARIABLE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z](?![a-zA-Z])")
+_POINTS = (0.5377, 1.8339, -2.2588, 0.8622, 0.3188)  # fixed, irrational-looking sample points
+
+
+def same_function(a: str, b: str) -> bool | None:
+    """Compare two normalised expressions in single-letter variables by evaluating both at fixed
+    points: False if they differ at a point where both are defined, True if they agree at all five,
+    None when either cannot be evaluated (functions, relations, undefined at every point)."""
+    names = sorted(set(_VARIABLE.findall(a)) | set(_VARIABLE.findall(b)))
+    if not names or len(names) > 4 or "=" in a + b:
+        return None
+    agreed = 0
+    for k, _ in enumerate(_POINTS):
+        env = {n: _POINTS[(k + j) % len(_POINTS)] + j for j, n in enumerate(names)}
+        try:
+            x, y = float(_Evaluator(a, env).expr_all()), float(_Evaluator(b, env).expr_all())
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, RecursionError):
+            continue
+        if not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        if abs(x - y) > 1e-7 * max(1.0, abs(x), abs(y)):
+            return False
+        agreed += 1
+    return True if agreed == len(_POINTS) else None
+
+
+_LEAKED = re.compile(r"<\|(?:im_start|im_end|eot_id|begin_of_text|end_of_text|endoftext)\|>")
+
+
+def cut_at_leaked_token(text: str) -> str:
+    """What precedes a leaked chat-template token (the model went on to write a new turn)."""
+    m = _LEAKED.search(text)
+    return text[: m.start()] if m else text
+
+
+def is_degenerate_tail(tail: str) -> bool:
+    """A summary that ends in a repetition loop: it has no final answer to extract, so math-verify need
+    not look (it would only find a number inside the loop)."""
+    import zlib
+
+    data = tail[-2000:].encode("utf-8", "replace")
+    return len(data) >= 1000 and len(zlib.compress(data, 6)) < 0.12 * len(data)
+
+
+_WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")
+
+
+def bare_answer(summary: str) -> str | None:
+    """A summary that is only an answer (``$\\frac{3}{4}i$``, ``(x-2)(x+2)``): short, no prose words."""
+    text = summary.strip()
+    if len(text) > 80 or "\n" in text or _WORDS.search(_TEXT.sub("", text)):
+        return None
+    return text or None
+
+
+def compare_scalars(a: str, b: str) -> bool | None:
+    """Equal / different / undecided for two normalised single values, by the exact rules above."""
+    if a == b:
+        return True
+    x, y = as_number(a), as_number(b)
+    if x is not None and y is not None:
+        return x == y
+    vx, vy = closed_form_value(a), closed_form_value(b)
+    if vx is not None and vy is not None:
+        return same_value(vx, vy)
+    return same_function(a, b)
+
+
+def _one_group(s: str) -> bool:
+    """``(…)`` whose first parenthesis closes at the very end (not ``(1,2),(3,4)``)."""
+    if not (s[:1] == "(" and s[-1:] == ")"):
+        return False
+    depth = 0
+    for i, ch in enumerate(s):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and i < len(s) - 1:
+            return False
+    return True
+
+
+def compare_tuples(pred: str, gold: str) -> bool | None:
+    """Element-wise comparison of two parenthesised tuples of equal length (points, vectors)."""
+    if not (_one_group(pred) and _one_group(gold)):
+        return None
+    xs, ys = top_level_items(pred[1:-1]), top_level_items(gold[1:-1])
+    if len(xs) != len(ys) or len(xs) < 2:
+        return None
+    results = [compare_scalars(x, y) for x, y in zip(xs, ys, strict=True)]
+    if False in results:
+        return False
+    return True if all(results) else None
+
+
+_WORD = re.compile(r"^[a-zA-Z]{2,}$")
+
+
+def compare_words(pred: str, gold: str) -> bool | None:
+    """Word answers (``even``, ``ellipse``): equal ignoring case, or different."""
+    if _WORD.match(pred) and _WORD.match(gold):
+        return pred.lower() == gold.lower()
+    return None

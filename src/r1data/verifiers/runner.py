@@ -45,7 +45,9 @@ def _is_domain(record: dict[str, Any], domain: str) -> bool:
     return record.get("domain", "math") == domain and bool(record.get("completions"))
 
 
-def iter_verified(pool: BoundedPool, records: Iterable[dict[str, Any]], domain: str) -> Iterator[dict[str, Any]]:
+def iter_verified(
+    pool: BoundedPool, records: Iterable[dict[str, Any]], domain: str
+) -> Iterator[dict[str, Any]]:
     """Yield each record, in order, with ``verdict`` and ``correct`` set on every completion of records
     of ``domain``; other records pass through unchanged. Memory stays bounded by the pool's window."""
     fast = getattr(load_checker_class(pool.checker), "fast", None)
@@ -64,7 +66,9 @@ def iter_verified(pool: BoundedPool, records: Iterable[dict[str, Any]], domain: 
                     try:
                         item = fast(reference, prompt, item)
                     except Exception as exc:  # a rule bug must not stop a run; the pool decides instead
-                        logger.warning(f"fast rules failed on {record.get('id')}: {type(exc).__name__}: {exc}")
+                        logger.warning(
+                            f"fast rules failed on {record.get('id')}: {type(exc).__name__}: {exc}"
+                        )
                 decided.append(item if "label" in item else None)
                 if "label" not in item:
                     payloads.append(item)

@@ -34,11 +34,34 @@ MAX_MESSAGE = 16 * 2**20
 # What a result may be made of: plain values, and stdlib value types whose class (and so whose __eq__)
 # comes from the tests' own interpreter, never from the solution.
 SAFE_GLOBALS = {
-    *(("builtins", n) for n in ("set", "frozenset", "complex", "slice", "range", "bytearray", "int", "float",
-                                 "str", "bytes", "list", "dict", "tuple", "bool")),
-    ("collections", "Counter"), ("collections", "OrderedDict"), ("collections", "deque"),
-    ("collections", "defaultdict"), ("fractions", "Fraction"), ("decimal", "Decimal"),
-    ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
+    *(
+        ("builtins", n)
+        for n in (
+            "set",
+            "frozenset",
+            "complex",
+            "slice",
+            "range",
+            "bytearray",
+            "int",
+            "float",
+            "str",
+            "bytes",
+            "list",
+            "dict",
+            "tuple",
+            "bool",
+        )
+    ),
+    ("collections", "Counter"),
+    ("collections", "OrderedDict"),
+    ("collections", "deque"),
+    ("collections", "defaultdict"),
+    ("fractions", "Fraction"),
+    ("decimal", "Decimal"),
+    ("datetime", "date"),
+    ("datetime", "datetime"),
+    ("datetime", "timedelta"),
 }
 NEVER_IMPORT = {"antigravity", "this", "webbrowser", "turtle", "tkinter", "idlelib"}
 
@@ -93,8 +116,11 @@ def role_solution(fd):
     names = [k for k, v in namespace.items() if callable(v) and not k.startswith("__")]
     # Modules the solution imported are imported by name in the tests' process too (MBPP tests use
     # them, e.g. `sys.getsizeof`); only standard-library names, so nothing of the solution's runs there.
-    modules = {k: v.__name__ for k, v in namespace.items()
-               if type(v).__name__ == "module" and v.__name__.split(".")[0] in sys.stdlib_module_names}
+    modules = {
+        k: v.__name__
+        for k, v in namespace.items()
+        if type(v).__name__ == "module" and v.__name__.split(".")[0] in sys.stdlib_module_names
+    }
     send(sock, {"ready": True, "names": names, "modules": modules})
     while True:
         try:
@@ -153,7 +179,8 @@ def role_tests(fd, result_fd):
     tree = ast.parse(job["test"])
     asserts = [node for node in tree.body if isinstance(node, ast.Assert)]
     uses_check = job.get("entry_point") and any(
-        isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body)
+        isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body
+    )
     result["total"] = 1 if uses_check else len(asserts)
     if not hello.get("ready"):
         result["detail"] = "solution failed to load: " + hello.get("error", "")
@@ -208,9 +235,14 @@ def role_tests(fd, result_fd):
 def _demote(uid, limits):
     def apply():
         os.setsid()
-        for name, value in (("RLIMIT_CPU", limits["cpu_s"]), ("RLIMIT_AS", limits["memory_mb"] * 2**20),
-                            ("RLIMIT_NPROC", limits["nproc"]), ("RLIMIT_FSIZE", limits["file_bytes"]),
-                            ("RLIMIT_NOFILE", 64), ("RLIMIT_CORE", 0)):
+        for name, value in (
+            ("RLIMIT_CPU", limits["cpu_s"]),
+            ("RLIMIT_AS", limits["memory_mb"] * 2**20),
+            ("RLIMIT_NPROC", limits["nproc"]),
+            ("RLIMIT_FSIZE", limits["file_bytes"]),
+            ("RLIMIT_NOFILE", 64),
+            ("RLIMIT_CORE", 0),
+        ):
             resource.setrlimit(getattr(resource, name), (value, value))
         os.setgroups([])
         os.setgid(uid)
@@ -223,9 +255,17 @@ ENV = {"PATH": "/usr/bin:/bin", "HOME": WORKDIR, "LANG": "C.UTF-8", "PYTHONDONTW
 
 
 def _spawn(argv, uid, limits, pass_fds=()):
-    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            pass_fds=pass_fds, preexec_fn=_demote(uid, limits), cwd=WORKDIR, env=ENV,
-                            close_fds=True)
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=pass_fds,
+        preexec_fn=_demote(uid, limits),
+        cwd=WORKDIR,
+        env=ENV,
+        close_fds=True,
+    )
 
 
 def _drain(stream, limit, sink, on_overflow):
@@ -259,8 +299,10 @@ def _run_stdio_case(job, stdin_text):
         flags["output_limit"] = True
         _kill(proc)
 
-    readers = [threading.Thread(target=_drain, args=(proc.stdout, limits["output_bytes"], out, overflow)),
-               threading.Thread(target=_drain, args=(proc.stderr, 4096, [], lambda: None))]
+    readers = [
+        threading.Thread(target=_drain, args=(proc.stdout, limits["output_bytes"], out, overflow)),
+        threading.Thread(target=_drain, args=(proc.stderr, 4096, [], lambda: None)),
+    ]
     for t in readers:
         t.daemon = True
         t.start()
@@ -279,8 +321,13 @@ def _run_stdio_case(job, stdin_text):
     _kill(proc)  # children it left behind
     for t in readers:
         t.join(1)
-    return {"stdout": b"".join(out).decode("utf-8", "replace"), "exit": code, "timeout": timed_out,
-            "output_limit": flags["output_limit"], "seconds": round(time.monotonic() - start, 3)}
+    return {
+        "stdout": b"".join(out).decode("utf-8", "replace"),
+        "exit": code,
+        "timeout": timed_out,
+        "output_limit": flags["output_limit"],
+        "seconds": round(time.monotonic() - start, 3),
+    }
 
 
 def _run_functional(job):
@@ -289,8 +336,12 @@ def _run_functional(job):
     result_r, result_w = os.pipe()
     me = [sys.executable, "-I", "-S", "-c", job["harness"]]
     solution = _spawn([*me, "solution", str(sol_sock.fileno())], job["uids"][0], limits, (sol_sock.fileno(),))
-    tests = _spawn([*me, "tests", str(test_sock.fileno()), str(result_w)], job["uids"][1], job["test_limits"],
-                   (test_sock.fileno(), result_w))
+    tests = _spawn(
+        [*me, "tests", str(test_sock.fileno()), str(result_w)],
+        job["uids"][1],
+        job["test_limits"],
+        (test_sock.fileno(), result_w),
+    )
     sol_sock.close()
     test_sock.close()
     os.close(result_w)
@@ -300,10 +351,12 @@ def _run_functional(job):
         flags["output_limit"] = True
         _kill(solution)
 
-    drains = [threading.Thread(target=_drain, args=(solution.stdout, limits["output_bytes"], [], overflow)),
-              threading.Thread(target=_drain, args=(solution.stderr, limits["output_bytes"], [], overflow)),
-              threading.Thread(target=_drain, args=(tests.stdout, 65536, [], lambda: None)),
-              threading.Thread(target=_drain, args=(tests.stderr, 65536, [], lambda: None))]
+    drains = [
+        threading.Thread(target=_drain, args=(solution.stdout, limits["output_bytes"], [], overflow)),
+        threading.Thread(target=_drain, args=(solution.stderr, limits["output_bytes"], [], overflow)),
+        threading.Thread(target=_drain, args=(tests.stdout, 65536, [], lambda: None)),
+        threading.Thread(target=_drain, args=(tests.stderr, 65536, [], lambda: None)),
+    ]
     for t in drains:
         t.daemon = True
         t.start()

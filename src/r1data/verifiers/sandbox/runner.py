@@ -89,24 +89,59 @@ class Sandbox:
         if os.name != "posix" or not os.path.exists("/proc/self/ns/net"):
             raise SandboxUnavailable("the code sandbox needs Linux namespaces")
         if not shutil.which("unshare"):
-            raise SandboxUnavailable("the code sandbox needs util-linux's `unshare` (apt-get install util-linux)")
+            raise SandboxUnavailable(
+                "the code sandbox needs util-linux's `unshare` (apt-get install util-linux)"
+            )
         if os.geteuid() != 0:
-            raise SandboxUnavailable("the code sandbox needs root (or CAP_SYS_ADMIN) to create namespaces "
-                                     "and switch to unprivileged uids; run verification of code as root")
+            raise SandboxUnavailable(
+                "the code sandbox needs root (or CAP_SYS_ADMIN) to create namespaces "
+                "and switch to unprivileged uids; run verification of code as root"
+            )
         result = self.run_stdio("print(6 * 7)", [""])
         if result.get("error") or result["cases"][0]["stdout"].strip() != "42":
             raise SandboxUnavailable(f"the sandbox does not work here: {result}")
 
     def _run(self, job: dict[str, Any], wall_s: float) -> dict[str, Any]:
         limits = asdict(self.limits)
-        job = {**job, "harness": self.harness, "uids": self._uids(), "limits": limits,
-               "test_limits": {**limits, "memory_mb": max(1024, limits["memory_mb"]), "nproc": 8}}
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "R1_PYTHON": self.python, "R1_HARNESS": self.harness,
-               "R1_TMPFS_MB": str(self.limits.tmpfs_mb)}
-        argv = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--mount",
-                "--propagation", "private", "--ipc", "--uts", "--", "/bin/sh", "-c", _MOUNTS]
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=env, start_new_session=True, cwd="/")
+        job = {
+            **job,
+            "harness": self.harness,
+            "uids": self._uids(),
+            "limits": limits,
+            "test_limits": {**limits, "memory_mb": max(1024, limits["memory_mb"]), "nproc": 8},
+        }
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "R1_PYTHON": self.python,
+            "R1_HARNESS": self.harness,
+            "R1_TMPFS_MB": str(self.limits.tmpfs_mb),
+        }
+        argv = [
+            "unshare",
+            "--net",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount-proc",
+            "--mount",
+            "--propagation",
+            "private",
+            "--ipc",
+            "--uts",
+            "--",
+            "/bin/sh",
+            "-c",
+            _MOUNTS,
+        ]
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+            cwd="/",
+        )
         try:
             out, err = proc.communicate(json.dumps(job).encode(), timeout=wall_s)
         except subprocess.TimeoutExpired:
@@ -121,13 +156,21 @@ class Sandbox:
         try:
             return json.loads(lines[-1])
         except (IndexError, ValueError):
-            return {"error": "sandbox_error",
-                    "detail": f"exit {proc.returncode}: {err.decode('utf-8', 'replace')[-500:]}"}
+            return {
+                "error": "sandbox_error",
+                "detail": f"exit {proc.returncode}: {err.decode('utf-8', 'replace')[-500:]}",
+            }
 
-    def run_functional(self, solution: str, test: str, entry_point: str | None = None,
-                       setup: str | None = None) -> dict[str, Any]:
-        job = {"mode": "functional", "solution": solution, "test": test, "entry_point": entry_point,
-               "setup": setup or ""}
+    def run_functional(
+        self, solution: str, test: str, entry_point: str | None = None, setup: str | None = None
+    ) -> dict[str, Any]:
+        job = {
+            "mode": "functional",
+            "solution": solution,
+            "test": test,
+            "entry_point": entry_point,
+            "setup": setup or "",
+        }
         result = self._run(job, self.limits.wall_s + 10)
         if result.get("error") == "timeout":
             return {"status": "timeout", "passed": 0, "total": None, "detail": result["detail"]}
