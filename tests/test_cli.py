@@ -50,7 +50,7 @@ def test_verify_contract(tmp_path):
     assert out[1]["completions"][0]["correct"] is None
     assert out[2]["completions"][0]["verdict"] == {
         "label": "unknown",
-        "reason": "no_verifier_for_domain",
+        "reason": "no_rule_verifier",
         "verifier": "none",
     }
     (q,) = [json.loads(line) for line in (tmp_path / "out.jsonl.quarantine.jsonl").read_text().splitlines()]

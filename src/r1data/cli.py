@@ -28,6 +28,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from r1data.verifiers.cli import verify_file
 
+    judge = None
+    if args.judge_endpoint or args.judge_model:
+        from r1data.verifiers.judge import JudgeConfig
+
+        if not (args.judge_endpoint and args.judge_model):
+            raise ValueError("--judge-endpoint and --judge-model go together")
+        judge = JudgeConfig(
+            args.judge_endpoint,
+            args.judge_model,
+            api_key_env=args.judge_api_key_env,
+            on=("unknown", "fail") if args.judge_on_fail else ("unknown",),
+        )
     summary = verify_file(
         args.input,
         args.output,
@@ -35,6 +47,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         quarantine=args.quarantine,
         progress=not args.quiet,
+        judge=judge,
     )
     print(summary)
     return 0
@@ -73,6 +86,21 @@ def make_parser() -> argparse.ArgumentParser:
     verify.add_argument("--timeout", type=float, default=10.0, help="hard time bound per completion (s)")
     verify.add_argument("--quarantine", help="where invalid lines go (default: OUTPUT.quarantine.jsonl)")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.add_argument(
+        "--judge-endpoint",
+        help="OpenAI-compatible base URL (…/v1) of an LLM judge for what rules cannot decide",
+    )
+    verify.add_argument("--judge-model", help="model name to ask at the judge endpoint")
+    verify.add_argument(
+        "--judge-api-key-env",
+        default="R1DATA_JUDGE_API_KEY",
+        help="environment variable holding the judge's API key (default: %(default)s)",
+    )
+    verify.add_argument(
+        "--judge-on-fail",
+        action="store_true",
+        help="also send rule failures to the judge (an audit of the rules)",
+    )
     verify.set_defaults(func=_cmd_verify)
     return parser
 

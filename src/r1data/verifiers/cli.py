@@ -9,8 +9,9 @@ import time
 import orjson
 from tqdm import tqdm
 
+from r1data.verifiers.judge import JudgeClient, iter_judged
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import CHECKERS, iter_verified
+from r1data.verifiers.runner import CHECKERS, iter_verified, mark_unverified
 
 
 def _open_output(path: str):
@@ -32,8 +33,10 @@ def verify_file(
     timeout_s: float = 10.0,
     quarantine: str | None = None,
     progress: bool = True,
+    judge=None,
 ) -> str:
-    """Verify every completion of every record in ``input_path``; returns a one-paragraph summary."""
+    """Verify every completion of every record in ``input_path``; returns a one-paragraph summary.
+    ``judge`` (a :class:`~r1data.verifiers.judge.JudgeConfig`) turns the LLM-judge cascade on."""
     from r1data.io.readers import RecordReader
 
     if not os.path.isfile(input_path):
@@ -56,15 +59,11 @@ def verify_file(
             for domain, pool in pools.items():
                 pool.__enter__()
                 stream = iter_verified(pool, stream, domain)
+            stream = mark_unverified(stream)
+            if judge is not None:
+                stream = iter_judged(JudgeClient(judge), stream)
             for record in stream:
                 for c in record.get("completions", ()):
-                    if "verdict" not in c:  # a domain without a verifier
-                        c["verdict"] = {
-                            "label": "unknown",
-                            "reason": "no_verifier_for_domain",
-                            "verifier": "none",
-                        }
-                        c["correct"] = None
                     labels[c["verdict"]["label"]] += 1
                 out.write(orjson.dumps(record) + b"\n")
                 n_records += 1

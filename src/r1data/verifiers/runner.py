@@ -95,3 +95,15 @@ def iter_verified(
                 break
     for record, decided in held:
         yield record if decided is None else finish(record, decided, [])
+
+
+def mark_unverified(records: Iterable[dict[str, Any]], domain: str | None = None) -> Iterator[dict[str, Any]]:
+    """For domains without a rule checker (``domain``, or by default every domain not in
+    :data:`CHECKERS`): every completion gets ``unknown``/``no_rule_verifier``; a judge may then decide."""
+    for record in records:
+        d = record.get("domain", "math")
+        if record.get("completions") and (d == domain if domain else d not in CHECKERS):
+            for completion in record["completions"]:
+                completion["verdict"] = {"label": "unknown", "reason": "no_rule_verifier", "verifier": "none"}
+                completion["correct"] = None
+        yield record

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from r1data.pipelines.step import R1Step
+from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import CHECKERS, iter_verified
+from r1data.verifiers.runner import CHECKERS, iter_verified, mark_unverified
 
 
 class Verify(R1Step):
@@ -14,8 +17,13 @@ class Verify(R1Step):
         domain: records of this domain are verified; others pass through untouched.
         checker: ``"module:Class"``; default: the registered checker of ``domain``.
         workers: verifier processes (default: all cores).
-        timeout_s: hard bound per completion; an overrun gives ``unknown``/``timeout``.
+        timeout_s: hard bound per completion (default 10 s; 60 s for code); an overrun gives
+            ``unknown``/``timeout``.
         memory_mb: memory headroom per verifier process.
+        judge: ``{endpoint, model, api_key_env?, on?, concurrency?, timeout_s?}`` (see
+            :class:`~r1data.verifiers.judge.JudgeConfig`): the LLM judge re-decides completions whose
+            rule verdict is ``unknown`` (and ``fail`` with ``on: [unknown, fail]``). Without a rule
+            checker for the domain, the judge decides everything.
     """
 
     name = "✅ verify"
@@ -25,14 +33,20 @@ class Verify(R1Step):
         domain: str = "math",
         checker: str | None = None,
         workers: int | None = None,
-        timeout_s: float = 10.0,
+        timeout_s: float | None = None,
         memory_mb: int = 2048,
+        judge: dict | None = None,
     ):
         super().__init__()
-        if checker is None and domain not in CHECKERS:
-            raise ValueError(f"no checker registered for domain {domain!r}; known: {sorted(CHECKERS)}")
-        self.domain, self.checker = domain, checker or CHECKERS[domain]
-        self.workers, self.timeout_s, self.memory_mb = workers, timeout_s, memory_mb
+        if checker is None and domain not in CHECKERS and judge is None:
+            raise ValueError(
+                f"no rule checker for domain {domain!r} (known: {sorted(CHECKERS)}): give a `judge` to decide it"
+            )
+        self.domain, self.checker = domain, checker or CHECKERS.get(domain)
+        # code runs whole test suites in a sandbox: a larger bound than one math comparison
+        self.timeout_s = timeout_s or (60.0 if domain == "code" else 10.0)
+        self.workers, self.memory_mb = workers, memory_mb
+        self.judge = JudgeConfig(**{**judge, "on": tuple(judge.get("on", ("unknown",)))}) if judge else None
 
     def process(self, data):
         docs = {}
@@ -42,8 +56,18 @@ class Verify(R1Step):
                 docs[id(doc.metadata)] = doc
                 yield doc.metadata
 
-        with BoundedPool(self.checker, self.workers, self.timeout_s, self.memory_mb) as pool:
-            for record in iter_verified(pool, records(), self.domain):
+        with contextlib.ExitStack() as stack:
+            pool = None
+            if self.checker:
+                pool = stack.enter_context(
+                    BoundedPool(self.checker, self.workers, self.timeout_s, self.memory_mb)
+                )
+                stream = iter_verified(pool, records(), self.domain)
+            else:
+                stream = mark_unverified(records(), self.domain)
+            if self.judge:
+                stream = iter_judged(JudgeClient(self.judge), stream)
+            for record in stream:
                 doc = docs.pop(id(record))
                 if record.get("domain", "math") == self.domain:
                     for c in record.get("completions", ()):
@@ -52,7 +76,8 @@ class Verify(R1Step):
                             "completions_verified",
                             f"verdict_{v['label']}",
                             f"verdict_{v['label']}_{v['reason']}",
+                            f"decided_by_{v['verifier']}",
                         )
                 yield doc
-            for key, value in pool.stats.items():
+            for key, value in (pool.stats if pool else {}).items():
                 self.stat_update(f"pool_{key}", value=value)

@@ -17,6 +17,7 @@ Roles (first argument):
   to the host, which holds the expected outputs and compares them: they never enter the sandbox.
 """
 
+import contextlib
 import json
 import os
 import pickle
@@ -284,10 +285,8 @@ def _drain(stream, limit, sink, on_overflow):
 
 
 def _kill(proc):
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _run_stdio_case(job, stdin_text):

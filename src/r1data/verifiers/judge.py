@@ -1,0 +1,172 @@
+"""LLM judge for answers rules cannot decide, over any OpenAI-compatible chat-completions endpoint.
+
+The judge sees the question, the reference and the *final answer* (the summary's last ``\\boxed{}``,
+else the summary's end), never the chain of thought, and must reply with
+``{"verdict": "correct"|"incorrect", "reason": "…"}``. Replies that are not that JSON give
+``unknown``/``judge_unparsable``; HTTP failures after retries give ``unknown``/``judge_error``.
+
+The API key is read from an environment variable (``api_key_env``) at request time; it is sent only in
+the ``Authorization`` header and never appears in verdicts, logs or exceptions.
+
+Cascade (:func:`iter_judged`): rules first; the judge only re-decides completions whose rule verdict
+label is in ``on`` (``("unknown",)`` by default; add ``"fail"`` to audit the rules). The judged
+verdict records ``verifier: "judge"``, ``version: <model>`` and the rule verdict it replaced.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from loguru import logger
+
+from r1data.formats.traces import split_trace
+from r1data.verifiers.base import correct_of, verdict
+from r1data.verifiers.math_checker import boxed_contents
+
+MAX_REPLY_CHARS = 20_000
+_JSON = re.compile(r"\{[^{}]*\}", re.S)
+
+
+@dataclass
+class JudgeConfig:
+    """Where and how to ask the judge."""
+
+    endpoint: str  # base URL, e.g. http://127.0.0.1:8000/v1
+    model: str
+    api_key_env: str = "R1DATA_JUDGE_API_KEY"
+    timeout_s: float = 60.0
+    retries: int = 3
+    backoff_s: float = 1.0
+    concurrency: int = 8
+    max_tokens: int = 256
+    on: tuple[str, ...] = ("unknown",)
+
+    def __post_init__(self):
+        if not self.endpoint.startswith(("http://", "https://")):
+            raise ValueError(f"judge endpoint must be an http(s) URL, got {self.endpoint!r}")
+        if not set(self.on) <= {"unknown", "fail", "pass"}:
+            raise ValueError(f"judge 'on' labels must be among unknown/fail/pass, got {self.on}")
+
+
+def final_answer(completion: dict[str, Any]) -> str:
+    summary = completion.get("summary")
+    if summary is None:
+        summary = split_trace(completion.get("text", "")).summary
+    boxes = boxed_contents(summary[-16_000:])
+    return boxes[-1] if boxes else summary[-2000:]
+
+
+class JudgeClient:
+    def __init__(self, config: JudgeConfig):
+        self.config = config
+        template = resources.files("r1data.verifiers").joinpath("templates/judge.txt").read_text()
+        self.template = template
+
+    def _request(self, messages: list[dict[str, str]]) -> str:
+        cfg = self.config
+        body = json.dumps(
+            {"model": cfg.model, "messages": messages, "temperature": 0.0, "max_tokens": cfg.max_tokens}
+        ).encode()
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(cfg.api_key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        url = cfg.endpoint.rstrip("/") + "/chat/completions"
+        last = "no attempt"
+        for attempt in range(cfg.retries + 1):
+            if attempt:
+                time.sleep(cfg.backoff_s * 2 ** (attempt - 1))
+            try:
+                request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+                with urllib.request.urlopen(request, timeout=cfg.timeout_s) as response:
+                    payload = json.loads(response.read(1 << 20))
+                return str(payload["choices"][0]["message"]["content"] or "")[:MAX_REPLY_CHARS]
+            except urllib.error.HTTPError as exc:
+                last = f"HTTP {exc.code}"
+                if exc.code not in (408, 409, 429) and exc.code < 500:
+                    break  # a client error will not heal by retrying
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+                last = type(exc).__name__
+            except (ValueError, KeyError, IndexError, TypeError):
+                last = "malformed response"
+        raise JudgeError(last)
+
+    def judge(self, question: str, reference: str, answer: str) -> dict[str, Any]:
+        prompt = self.template.format(question=question, reference=reference, answer=answer)
+        try:
+            reply = self._request([{"role": "user", "content": prompt}])
+        except JudgeError as exc:
+            return self._v("unknown", "judge_error", detail=str(exc))
+        for match in reversed(_JSON.findall(reply)):
+            try:
+                parsed = json.loads(match)
+            except ValueError:
+                continue
+            label = {"correct": "pass", "incorrect": "fail"}.get(
+                str(parsed.get("verdict", "")).strip().lower()
+            )
+            if label:
+                return self._v(
+                    label,
+                    "judge_" + ("correct" if label == "pass" else "incorrect"),
+                    explanation=str(parsed.get("reason", ""))[:500],
+                )
+        return self._v("unknown", "judge_unparsable")
+
+    def _v(self, label: str, reason: str, **extra: Any) -> dict[str, Any]:
+        return verdict(label, reason, "judge", self.config.model, **extra)
+
+
+class JudgeError(RuntimeError):
+    pass
+
+
+def _reference_text(record: dict[str, Any]) -> str | None:
+    ref = record.get("reference") or {}
+    return ref.get("answer") if ref.get("answer") else None
+
+
+def iter_judged(
+    client: JudgeClient, records: Iterable[dict[str, Any]], window: int = 64
+) -> Iterator[dict[str, Any]]:
+    """Re-decide, with the judge, completions whose verdict label is in ``client.config.on``; yields
+    records in order. Requests run ``concurrency`` at a time over a window of records."""
+    on = set(client.config.on)
+    held: collections.deque[tuple[dict, list[tuple[dict, Future]]]] = collections.deque()
+    with ThreadPoolExecutor(client.config.concurrency) as pool:
+
+        def drain(limit: int):
+            while len(held) > limit:
+                record, futures = held.popleft()
+                for completion, future in futures:
+                    judged = future.result()
+                    judged["rule_verdict"] = completion.get("verdict")
+                    completion["verdict"] = judged
+                    completion["correct"] = correct_of(judged)
+                yield record
+
+        for record in records:
+            futures = []
+            reference = _reference_text(record)
+            question = record.get("prompt") or ""
+            for completion in record.get("completions") or []:
+                current = completion.get("verdict") or {"label": "unknown"}
+                if current.get("label") in on and reference is not None:
+                    futures.append(
+                        (completion, pool.submit(client.judge, question, reference, final_answer(completion)))
+                    )
+            held.append((record, futures))
+            yield from drain(window)
+        yield from drain(0)
+    logger.debug("judge cascade finished")

@@ -1,0 +1,87 @@
+"""TRL-style reward functions ``(prompts, completions, **columns) -> list[float | None]`` built on the
+same verifiers as the data pipeline (one implementation of "is this answer right").
+
+``None`` means "not applicable" (no reference in that row), as TRL's GRPOTrainer expects. Completions
+may be strings or conversations (lists of ``{"role", "content"}``; the last message is graded).
+
+>>> format_reward(["q"], ["<think>\\nr\\n</think>\\n\\nA: 4"])
+[1.0]
+"""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any
+
+from r1data.verifiers.format_checker import check_format
+from r1data.verifiers.pool import BoundedPool
+from r1data.verifiers.runner import CHECKERS, iter_verified
+
+_POOLS: dict[str, BoundedPool] = {}
+
+
+def _pool(domain: str) -> BoundedPool:
+    """One long-lived pool per domain for the whole training run (workers start on first use)."""
+    if domain not in _POOLS:
+        pool = BoundedPool(CHECKERS[domain], timeout_s=60.0 if domain == "code" else 10.0)
+        pool.__enter__()
+        _POOLS[domain] = pool
+        atexit.register(pool.close)
+    return _POOLS[domain]
+
+
+def _text(completion: Any) -> str:
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
+        return str(completion[-1].get("content", ""))
+    raise TypeError(f"a completion must be a string or a list of messages, got {type(completion).__name__}")
+
+
+def _prompt_text(prompt: Any) -> str:
+    if isinstance(prompt, list):
+        users = [m.get("content", "") for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
+        return users[-1] if users else ""
+    return str(prompt or "")
+
+
+def accuracy_reward(
+    prompts: list, completions: list, answer: list | None = None, tests: list | None = None, **_: Any
+) -> list[float | None]:
+    """1.0 when the verifier passes the completion, 0.0 when it fails or cannot decide (a timeout is
+    never rewarded), None when the row has no reference. Math rows use the ``answer`` column, code rows
+    the ``tests`` column (the ``reference.tests`` shape of ``r1data verify``)."""
+    n = len(completions)
+    answers, tests = answer or [None] * n, tests or [None] * n
+    rewards: list[float | None] = [None] * n
+    by_domain: dict[str, list[tuple[int, dict]]] = {"math": [], "code": []}
+    for i, (prompt, completion, ans, test) in enumerate(
+        zip(prompts, completions, answers, tests, strict=True)
+    ):
+        if test:
+            domain, reference = "code", {"tests": test}
+        elif ans is not None and str(ans).strip():
+            domain, reference = "math", {"answer": str(ans)}
+        else:
+            continue
+        record = {
+            "id": str(i),
+            "domain": domain,
+            "prompt": _prompt_text(prompt),
+            "reference": reference,
+            "completions": [{"text": _text(completion)}],
+        }
+        by_domain[domain].append((i, record))
+    for domain, rows in by_domain.items():
+        if not rows:
+            continue
+        done = iter_verified(_pool(domain), (record for _, record in rows), domain)
+        for (i, _), record in zip(rows, done, strict=True):
+            rewards[i] = 1.0 if record["completions"][0]["verdict"]["label"] == "pass" else 0.0
+    return rewards
+
+
+def format_reward(prompts: list, completions: list, **_: Any) -> list[float]:
+    """1.0 for the R1 shape (one leading ``<think>`` block, closed, non-empty, then a summary, no leaked
+    special tokens), else 0.0."""
+    return [1.0 if check_format(_text(c))["label"] == "pass" else 0.0 for c in completions]
