@@ -53,6 +53,7 @@ EQUIVALENT = [
     ("\\$18", "18"),
     ("[-1, \\infty)", "[-1,\\infty)"),
     ("\\text{east}", "\\text{east}"),  # a word answer (real: MATH-500)
+    ("12", "12^{\\mathrm{th}} \\text{ grade}"),  # real: Qwen2.5-14B on MATH-500 idx 379
 ]
 
 
@@ -68,6 +69,7 @@ MUST_FAIL = [
     ("4", boxed("r = 4, 7/2"), None, "multiple_answers"),
     ("4", "<think>..</think>\nIt is $\\boxed{4}$ or maybe $\\boxed{3.5}$.", None, "multiple_answers"),
     ("(1,2]", boxed("[1,2]"), None, "interval_ends"),
+    ("(2,\\infty)", boxed("[2, \\infty)"), None, "interval_ends"),  # real: Qwen2.5-14B, MATH-500 idx 184
     ("[-1,\\infty)", boxed("(-1,\\infty)"), None, "interval_ends"),
     (
         "2x - y + 3z - 4 = 0",
