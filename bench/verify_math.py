@@ -63,13 +63,15 @@ def r1data_verify(records: list[dict], workers: int, warm: bool = False) -> tupl
 
     with BoundedPool("r1data.verifiers.math_checker:MathChecker", workers=workers, timeout_s=10) as pool:
         if warm:
+            # pairs the in-process rules cannot decide, so that they reach (and start) every worker
             warmup = [
                 {
-                    "id": "w",
+                    "id": f"w{i}",
                     "prompt": "",
-                    "reference": {"answer": "\\sqrt{2}+x"},
-                    "completions": [{"text": "\\boxed{x+\\sqrt{2}\\cdot 1}"}] * workers,
+                    "reference": {"answer": "\\cot x"},
+                    "completions": [{"text": "\\boxed{\\frac{\\cos x}{\\sin x}}"}],
                 }
+                for i in range(4 * workers)
             ]
             list(iter_verified(pool, warmup, "math"))
         fresh = copy.deepcopy(records)
