@@ -17,8 +17,17 @@ FILES = sorted(p.name for p in (SHARED_DATA / "model_outputs").glob("*.jsonl")) 
 
 def load(name):
     rows = [json.loads(line) for line in shared_file(f"model_outputs/{name}").read_text().splitlines()]
-    return [{"id": str(r["idx"]), "domain": "math", "prompt": r["question"], "reference": {"answer": str(r["gt"])},
-             "completions": [{"text": t} for t in r["code"]], "score": r["score"]} for r in rows]
+    return [
+        {
+            "id": str(r["idx"]),
+            "domain": "math",
+            "prompt": r["question"],
+            "reference": {"answer": str(r["gt"])},
+            "completions": [{"text": t} for t in r["code"]],
+            "score": r["score"],
+        }
+        for r in rows
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +42,11 @@ def test_at_least_as_accurate_as_plain_math_verify(name, pool):
 
     records = load(name)
     labels = [bool(s) for r in records for s in r["score"]]
-    plain = [bool(verify(parse("\\boxed{" + r["reference"]["answer"] + "}"), parse(c["text"])))
-             for r in records for c in r["completions"]]
+    plain = [
+        bool(verify(parse("\\boxed{" + r["reference"]["answer"] + "}"), parse(c["text"])))
+        for r in records
+        for c in r["completions"]
+    ]
     ours = [c["correct"] is True for r in iter_verified(pool, records, "math") for c in r["completions"]]
     plain_agree = sum(p == label for p, label in zip(plain, labels, strict=True))
     ours_agree = sum(o == label for o, label in zip(ours, labels, strict=True))

@@ -1,0 +1,76 @@
+"""The verify step inside a datatrove pipeline: code in the sandbox, and a judge-only domain."""
+
+from __future__ import annotations
+
+import pytest
+from datatrove.data import Document
+
+from r1data.verifiers.step import Verify
+from tests.verifiers.chat_server import ScriptedChatServer
+
+
+def run(step, records):
+    out = list(step.run(iter([Document(text=r["prompt"], id=r["id"], metadata=r) for r in records])))
+    return [d.metadata for d in out], {k: v.total for k, v in step.stats.stats.items()}
+
+
+def test_code_domain_runs_in_the_sandbox_and_other_domains_pass_through():
+    from r1data.verifiers.sandbox.runner import Sandbox, SandboxUnavailable
+
+    try:
+        Sandbox().check()
+    except SandboxUnavailable as exc:
+        pytest.skip(str(exc))
+    tests = {"kind": "stdio", "cases": [{"input": "3\n", "output": "9\n"}, {"input": "4", "output": "16"}]}
+    records = [
+        {
+            "id": "c",
+            "domain": "code",
+            "prompt": "square it",
+            "reference": {"tests": tests},
+            "completions": [
+                {"text": "<think>x</think>\n```python\nprint(int(input()) ** 2)\n```"},
+                {"text": "<think>x</think>\n```python\nprint(int(input()) * 3)\n```"},
+            ],
+        },
+        {
+            "id": "m",
+            "domain": "math",
+            "prompt": "1+1",
+            "reference": {"answer": "2"},
+            "completions": [{"text": "\\boxed{2}"}],
+        },
+    ]
+    out, stats = run(Verify(domain="code", workers=1), records)
+    assert [(c["verdict"]["label"], c["verdict"]["passed"]) for c in out[0]["completions"]] == [
+        ("pass", 2),
+        ("fail", 1),
+    ]
+    assert "verdict" not in out[1]["completions"][0]
+    assert stats["verdict_pass_tests_passed"] == 1 and stats["verdict_fail_tests_failed"] == 1
+    assert stats["decided_by_code"] == 2
+
+
+def test_a_domain_without_rules_is_decided_by_the_judge():
+    def reply(prompt):
+        ok = "Paris" in prompt.split("Answer to grade:")[1]
+        return 200, '{"verdict": "%s", "reason": "r"}' % ("correct" if ok else "incorrect")
+
+    records = [
+        {
+            "id": "q",
+            "domain": "qa",
+            "prompt": "Capital of France?",
+            "reference": {"answer": "Paris"},
+            "completions": [{"text": "<think>a</think>Paris"}, {"text": "<think>a</think>Rome"}],
+        }
+    ]
+    with ScriptedChatServer(reply) as server:
+        out, stats = run(Verify(domain="qa", judge={"endpoint": server.url, "model": "j"}), records)
+    assert [c["correct"] for c in out[0]["completions"]] == [True, False]
+    assert stats["decided_by_judge"] == 2
+
+
+def test_a_domain_without_rules_or_judge_is_a_clear_error():
+    with pytest.raises(ValueError, match="no rule checker for domain 'qa'"):
+        Verify(domain="qa")
