@@ -4,7 +4,7 @@ foreign spans, after masking what carries no language.
 How it measures (one implementation for the filter and the GRPO reward):
 
 1. **Mask** code blocks and inline code, LaTeX (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``,
-   ``\\begin{…}…\\end{…}``, ``\\boxed{…}``, commands), URLs and e-mails; numbers, identifiers
+   ``\\begin{…}…\\end{…}``, ``\\boxed{…}``, commands), URLs, e-mails and file paths; numbers, identifiers
    (``x_1``, ``dp2``, ``snake_case``) and single letters (variables) are not counted as words.
 2. **Segment** into sentences (``. ! ? ; :`` and their CJK forms, line breaks), then into script
    runs: Han/Kana, Hangul and everything else are separate segments, so ``a相遇 problem`` gives
@@ -53,6 +53,7 @@ _MASK_MARKUP = re.compile(
     re.S,
 )
 _MASK_URLS = re.compile(r"(?:https?://|www\.)\S+")
+_MASK_PATHS = re.compile(r"(?:/[\w.@-]+){2,}/?")  # file paths: /Users/x/questions/q_8.jpg
 _MASK_EMAILS = re.compile(r"[\w.+-]+@[\w-]+\.\w[\w.]*")
 _SENTENCES = re.compile(r"[.!?;:\n。！？；：…]+")
 _SCRIPT_RUN = r"\p{{{0}}}[\p{{{0}}}\p{{M}}]*(?:[^\p{{L}}]+\p{{{0}}}[\p{{{0}}}\p{{M}}]*)*"
@@ -172,7 +173,7 @@ def mask(text: str) -> str:
         text = _MASK_URLS.sub(" ", text)
     if "@" in text:
         text = _MASK_EMAILS.sub(" ", text)
-    return text
+    return _MASK_PATHS.sub(" ", text)
 
 
 def _by_stopwords(words: list[str], target: str, share: float) -> bool:
