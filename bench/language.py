@@ -68,8 +68,10 @@ def main() -> None:
     print(f"{len(texts)} synthetic traces, {megabytes:.2f} MB, one core")
     print(f"{'detector':<44} {'seconds':>8} {'MB/s':>7}")
     print(f"{'datatrove LanguageFilter (document-level)':<44} {dt_s:>8.2f} {megabytes / dt_s:>7.2f}")
-    print(f"{'r1data language_consistency (CoT segments)':<44} {ours_s:>8.2f} {megabytes / ours_s:>7.2f}"
-          f"   ({ours_s / dt_s:.2f}x datatrove's time)")
+    print(
+        f"{'r1data language_consistency (CoT segments)':<44} {ours_s:>8.2f} {megabytes / ours_s:>7.2f}"
+        f"   ({ours_s / dt_s:.2f}x datatrove's time)"
+    )
     print("\nmixed-flag quality (100 traces per pair: 50 clean, 50 with 1-3 inserted sentences)")
     print(f"{'pair (target/inserted)':<24} {'precision':>9} {'recall':>7}")
     for pair in DEFAULT_PAIRS:

@@ -45,7 +45,9 @@ def main() -> None:
     from r1data.verifiers.runner import iter_verified
 
     items = tasks()
-    runs = [(t, t["canonical_solution"], True) for t in items] + [(t, "    return None\n", False) for t in items]
+    runs = [(t, t["canonical_solution"], True) for t in items] + [
+        (t, "    return None\n", False) for t in items
+    ]
     n = len(runs)
 
     start = time.perf_counter()
@@ -53,10 +55,23 @@ def main() -> None:
         bare = list(pool.map(lambda r: bare_run(r[0], r[1]), runs))
     bare_s = time.perf_counter() - start
 
-    records = [{"id": t["task_id"], "domain": "code", "prompt": t["prompt"],
-                "reference": {"tests": {"kind": "functional", "test": t["test"], "entry_point": t["entry_point"],
-                                        "prefix": t["prompt"]}},
-                "completions": [{"text": t["canonical_solution"]}, {"text": "    return None\n"}]} for t in items]
+    records = [
+        {
+            "id": t["task_id"],
+            "domain": "code",
+            "prompt": t["prompt"],
+            "reference": {
+                "tests": {
+                    "kind": "functional",
+                    "test": t["test"],
+                    "entry_point": t["entry_point"],
+                    "prefix": t["prompt"],
+                }
+            },
+            "completions": [{"text": t["canonical_solution"]}, {"text": "    return None\n"}],
+        }
+        for t in items
+    ]
     start = time.perf_counter()
     with BoundedPool("r1data.verifiers.code:CodeChecker", workers=args.workers, timeout_s=60) as pool:
         done = list(iter_verified(pool, records, "code"))
@@ -66,10 +81,14 @@ def main() -> None:
 
     print(f"HumanEval: {len(items)} tasks × (canonical + wrong) = {n} runs, {args.workers} workers")
     print(f"{'runner':<34} {'seconds':>8} {'runs/s':>8} {'ratio':>6}  result")
-    print(f"{'bare python3 subprocess (no isolation)':<34} {bare_s:>8.2f} {n / bare_s:>8.1f} {1.0:>5.2f}x  "
-          f"canonical pass {sum(bare[: len(items)])}/{len(items)}, wrong fail {len(items) - sum(bare[len(items):])}/{len(items)}")
-    print(f"{'r1data sandbox':<34} {ours_s:>8.2f} {n / ours_s:>8.1f} {bare_s / ours_s:>5.2f}x  "
-          f"canonical pass {canonical}/{len(items)}, wrong fail {wrong}/{len(items)}")
+    print(
+        f"{'bare python3 subprocess (no isolation)':<34} {bare_s:>8.2f} {n / bare_s:>8.1f} {1.0:>5.2f}x  "
+        f"canonical pass {sum(bare[: len(items)])}/{len(items)}, wrong fail {len(items) - sum(bare[len(items) :])}/{len(items)}"
+    )
+    print(
+        f"{'r1data sandbox':<34} {ours_s:>8.2f} {n / ours_s:>8.1f} {bare_s / ours_s:>5.2f}x  "
+        f"canonical pass {canonical}/{len(items)}, wrong fail {wrong}/{len(items)}"
+    )
 
 
 if __name__ == "__main__":

@@ -53,6 +53,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_filter(args: argparse.Namespace) -> int:
+    from r1data.filters.cli import filter_file
+
+    print(
+        filter_file(
+            args.input,
+            args.output,
+            annotate_only=args.annotate_only,
+            target_language=args.target_language,
+            progress=not args.quiet,
+        )
+    )
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets."
@@ -102,6 +117,24 @@ def make_parser() -> argparse.ArgumentParser:
         help="also send rule failures to the judge (an audit of the rules)",
     )
     verify.set_defaults(func=_cmd_verify)
+
+    filt = sub.add_parser(
+        "filter",
+        help="language-mix and readability filters over prompt records (JSONL)",
+        description="Annotate every completion with filters.language and filters.readability; without "
+        "--annotate-only, drop failing completions (and records left with none) and write them "
+        "with their reasons to OUT.excluded.jsonl.",
+    )
+    filt.add_argument("input", help="input JSONL of prompt records (as for `r1data verify`)")
+    filt.add_argument("output", help="output JSONL")
+    filt.add_argument("--annotate-only", action="store_true", help="record scores, drop nothing")
+    filt.add_argument(
+        "--target-language",
+        help="ISO 639-1 code of the expected reasoning language "
+        "(default: the record's `language`, else detected from its prompt)",
+    )
+    filt.add_argument("--quiet", action="store_true", help="no progress bar")
+    filt.set_defaults(func=_cmd_filter)
     return parser
 
 

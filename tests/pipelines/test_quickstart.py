@@ -71,7 +71,7 @@ def test_stats_and_card_describe_the_run(quickstart):
     meta = card.split("---")[1]
     assert "license: apache-2.0" in meta and "size_categories:\n- n<1K" in meta
     assert "path: data/train-*" in meta
-    assert "| `fail_truncated` | 20 |" in card
+    assert "| `readability_truncated` | 20 |" in card and "| `language_mixed` | 10 |" in card
     assert "math-verify 0.9.0" in card and "r1data-sample-teacher" in card
     assert "`invalid_json` (1)" in card
 

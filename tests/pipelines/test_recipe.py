@@ -10,6 +10,12 @@ MINIMAL = {"name": "t", "input": {"path": "x.jsonl"}, "stages": [{"name": "s", "
 def test_quickstart_recipe_loads_and_its_sample_ships_in_the_package():
     recipe = load_recipe("recipes/quickstart.yaml")
     assert [s.name for s in recipe.stages] == ["verify", "select"]
+    assert [st.kind for st in recipe.stages[0].steps] == [
+        "parse_traces",
+        "verify",
+        "filter_language",
+        "filter_readability",
+    ]
     assert [st.kind for st in recipe.stages[1].steps] == ["select", "format_r1"]
     assert recipe.stages[1].steps[0].params == {"policy": "shortest", "k": 2, "max_pass_rate": 0.99}
     with open(resolve_path(recipe.input.path)) as f:

@@ -57,8 +57,19 @@ _MASK_PATHS = re.compile(r"(?:/[\w.@-]+){2,}/?")  # file paths: /Users/x/questio
 _MASK_EMAILS = re.compile(r"[\w.+-]+@[\w-]+\.\w[\w.]*")
 _SENTENCES = re.compile(r"[.!?;:\n。！？；：…]+")
 _SCRIPT_RUN = r"\p{{{0}}}[\p{{{0}}}\p{{M}}]*(?:[^\p{{L}}]+\p{{{0}}}[\p{{{0}}}\p{{M}}]*)*"
-_ALPHABETS = ("Latin", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Thai", "Georgian", "Armenian",
-              "Bengali", "Tamil")
+_ALPHABETS = (
+    "Latin",
+    "Cyrillic",
+    "Greek",
+    "Arabic",
+    "Hebrew",
+    "Devanagari",
+    "Thai",
+    "Georgian",
+    "Armenian",
+    "Bengali",
+    "Tamil",
+)
 # Runs of one script: CJK, Hangul, then words of one alphabet separated by non-letters.
 _RUNS = regex.compile(
     r"[\p{Han}\p{Hiragana}\p{Katakana}ー々]+|\p{Hangul}+(?:[ \t]+\p{Hangul}+)*|"
@@ -69,23 +80,46 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 # A word: two or more letters standing alone. Identifiers with digits or underscores (x_1, dp2,
 # snake_case), numbers and lone letters (variables) are not words, so they need no masking pass.
 _LETTERS = re.compile(r"\b[^\W\d_]{2,}\b")
-_SCRIPT_LANGUAGE = {"Cyrillic": "ru", "Greek": "el", "Arabic": "ar", "Hebrew": "he", "Devanagari": "hi",
-                    "Thai": "th", "Georgian": "ka", "Armenian": "hy", "Bengali": "bn", "Tamil": "ta"}
-_TARGET_SCRIPT = {"zh": "Han", "ja": "Han", "ko": "Hangul", **{lang: s for s, lang in _SCRIPT_LANGUAGE.items()},
-                  "uk": "Cyrillic", "bg": "Cyrillic", "sr": "Cyrillic", "mk": "Cyrillic", "be": "Cyrillic",
-                  "kk": "Cyrillic", "mn": "Cyrillic", "fa": "Arabic", "ur": "Arabic", "mr": "Devanagari"}
+_SCRIPT_LANGUAGE = {
+    "Cyrillic": "ru",
+    "Greek": "el",
+    "Arabic": "ar",
+    "Hebrew": "he",
+    "Devanagari": "hi",
+    "Thai": "th",
+    "Georgian": "ka",
+    "Armenian": "hy",
+    "Bengali": "bn",
+    "Tamil": "ta",
+}
+_TARGET_SCRIPT = {
+    "zh": "Han",
+    "ja": "Han",
+    "ko": "Hangul",
+    **{lang: s for s, lang in _SCRIPT_LANGUAGE.items()},
+    "uk": "Cyrillic",
+    "bg": "Cyrillic",
+    "sr": "Cyrillic",
+    "mk": "Cyrillic",
+    "be": "Cyrillic",
+    "kk": "Cyrillic",
+    "mn": "Cyrillic",
+    "fa": "Arabic",
+    "ur": "Arabic",
+    "mr": "Devanagari",
+}
 _OPEN, _CLOSE = "\"'“‘«「『(（[【", "\"'”’»」』)）]】"
 # Function words of common Latin-script languages: a segment made largely of the target's function
 # words is the target's without asking fastText (the fast path for ordinary reasoning text).
 STOPWORDS = {
     "en": "the a an and or of to in on for with is are was were be been it this that we so then by as at "
-          "from not if but can which let now have has our its their there thus since because me us per each "
-          "find get need must will would should could more than all one two some what how why when where who "
-          "do does did also only just into out up same other both any",
+    "from not if but can which let now have has our its their there thus since because me us per each "
+    "find get need must will would should could more than all one two some what how why when where who "
+    "do does did also only just into out up same other both any",
     "de": "der die das und oder ist sind ein eine einen nicht mit von zu auf für den dem des im wir es "
-          "dass wenn auch sich als bei nach",
+    "dass wenn auch sich als bei nach",
     "fr": "le la les et ou est sont un une des du de pas avec pour dans que qui nous il elle ce cette "
-          "sur par au aux on mais donc",
+    "sur par au aux on mais donc",
     "es": "el la los las y o es son un una unos de del no con para en que por se lo como pero su al",
     "it": "il lo la gli le e o è sono un una di del della non con per in che si come ma al",
     "pt": "o a os as e ou é são um uma de do da não com para em que por se como mas ao",
@@ -186,24 +220,32 @@ def _by_stopwords(words: list[str], target: str, share: float) -> bool:
     mine = sum(w in stop for w in lowered)
     if mine < share * len(lowered):
         return False
-    return all(sum(w in other for w in lowered) <= mine for lang, other in _STOPWORDS.items() if lang != target)
+    return all(
+        sum(w in other for w in lowered) <= mine for lang, other in _STOPWORDS.items() if lang != target
+    )
 
 
-def _alphabet_segment(run: str, script: str, target_script: str, target: str, quoted: bool,
-                      config: LanguageConfig) -> _Segment | None:
+def _alphabet_segment(
+    run: str, script: str, target_script: str, target: str, quoted: bool, config: LanguageConfig
+) -> _Segment | None:
     """A run of one alphabet: in another script than the target's it is foreign (named by fastText from
     2 words on); in the target's script, fastText decides from ``min_lid_words`` words on, unless the
     target's function words already make it the target's."""
     # short all-capital tokens are names of points and sets (ABC, BCD), and two-letter tokens that are
     # no language's function word are plain-text math (dx, dA): not words
-    words = [w for w in _LETTERS.findall(run)
-             if not ((len(w) <= 4 and w.isupper()) or (len(w) == 2 and w.lower() not in _SHORT_WORDS))]
+    words = [
+        w
+        for w in _LETTERS.findall(run)
+        if not ((len(w) <= 4 and w.isupper()) or (len(w) == 2 and w.lower() not in _SHORT_WORDS))
+    ]
     if not words:
         return None
     text = run.strip(" \t,-" + _OPEN + _CLOSE)
     n, lid_text = len(words), " ".join(words)
     if script != target_script:
-        return _Segment(text, n, None if n >= 2 else _SCRIPT_LANGUAGE.get(script, "und"), quoted, False, lid_text)
+        return _Segment(
+            text, n, None if n >= 2 else _SCRIPT_LANGUAGE.get(script, "und"), quoted, False, lid_text
+        )
     if n < config.min_lid_words or _by_stopwords(words, target, config.stopword_share):
         return _Segment(text, n, target, quoted, False, lid_text)
     return _Segment(text, n, None, quoted, False, lid_text)
@@ -223,7 +265,7 @@ def _segments(masked: str, target: str, config: LanguageConfig) -> list[_Segment
         for m in _RUNS.finditer(sentence):
             run = m.group()
             before = sentence[: m.start()].rstrip()[-1:]
-            after = sentence[m.end():].lstrip()[:1]
+            after = sentence[m.end() :].lstrip()[:1]
             quoted = bool(before) and before in _OPEN and bool(after) and after in _CLOSE
             script = _char_script(run[0])
             if script in ("Cjk", "Hiragana", "Katakana") or run[0] in "ー々":

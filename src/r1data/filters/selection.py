@@ -83,7 +83,10 @@ class Select(R1Step):
             correct, wrong = [], []
             for c in completions:
                 (correct if c.get("correct") is True else wrong).append(c)
-            n, n_correct = len(completions), len(correct)
+            # filters that ran before may have removed samples: the pass rate still counts all of them
+            sampled = record.get("sampled") or {}
+            n = sampled.get("n", len(completions))
+            n_correct = sampled.get("n_correct", len(correct))
             rate = n_correct / n
             record["selection"] = {
                 "n_samples": n,

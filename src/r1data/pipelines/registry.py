@@ -12,6 +12,10 @@ STEPS: dict[str, str] = {
     "verify": "r1data.verifiers.step:Verify",
     "select": "r1data.filters.selection:Select",
     "format_r1": "r1data.formats.steps:FormatR1",
+    "filter_language": "r1data.filters.completion_filters:LanguageMixFilter",
+    "filter_readability": "r1data.filters.completion_filters:ReadabilityFilter",
+    "decontaminate": "r1data.filters.decontamination:Decontaminate",
+    "dedup_exact": "r1data.filters.dedup:ExactDedup",
 }
 
 
@@ -20,7 +24,10 @@ def build_step(kind: str, params: dict) -> PipelineStep:
         raise ValueError(f"unknown step {kind!r}; known steps: {', '.join(sorted(STEPS))}")
     module, _, name = STEPS[kind].partition(":")
     cls = getattr(importlib.import_module(module), name)
-    allowed = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    signature = inspect.signature(cls.__init__).parameters
+    allowed = set(signature) - {"self", "kwargs"}
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values()):
+        allowed |= set(getattr(cls, "config_fields", lambda: ())())
     unknown = set(params) - allowed
     if unknown:
         raise ValueError(

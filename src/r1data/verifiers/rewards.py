@@ -81,6 +81,27 @@ def accuracy_reward(
     return rewards
 
 
+def language_consistency_reward(
+    prompts: list, completions: list, language: list | None = None, **_: Any
+) -> list[float]:
+    """R1's language-consistency reward: the share of target-language words in the chain of thought
+    (the text before ``</think>``, the whole completion without one), in [0, 1]. The target is the
+    row's ``language`` column when given, else the prompt's detected language."""
+    from r1data.filters.language import detect_language, language_consistency
+    from r1data.formats.traces import split_trace
+
+    languages = language or [None] * len(completions)
+    rewards = []
+    for prompt, completion, target in zip(prompts, completions, languages, strict=True):
+        text = _text(completion)
+        trace = split_trace(text)
+        cot = trace.reasoning if trace.format != "plain" else text
+        rewards.append(
+            language_consistency(cot, target or detect_language(_prompt_text(prompt)))["consistency"]
+        )
+    return rewards
+
+
 def format_reward(prompts: list, completions: list, **_: Any) -> list[float]:
     """1.0 for the R1 shape (one leading ``<think>`` block, closed, non-empty, then a summary, no leaked
     special tokens), else 0.0."""

@@ -1,0 +1,141 @@
+"""Per-completion filters as datatrove steps: language consistency and readability.
+
+Each completion gains ``filters.<name>`` (scores and reasons). Unless ``annotate_only``, a failing
+completion is dropped (reason ``<name>_<reason>``: ``language_mixed``, ``readability_repetition`` …),
+and a record left without completions is dropped too (``no_completions_left``). Before anything is
+dropped the record keeps ``sampled = {"n", "n_correct"}`` so that selection's pass rate still counts
+every sample. Dropped completions go to the exclusion writer inside a copy of their record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datatrove.data import Document
+
+from r1data.filters.language import LanguageConfig, detect_language, language_consistency
+from r1data.filters.readability import ReadabilityConfig, check_readability
+from r1data.formats.traces import split_trace
+from r1data.pipelines.step import R1Step
+
+
+class CompletionFilter(R1Step):
+    """Base: ``judge(record, completion) -> (annotation, failure reason or None)``."""
+
+    filter_name = "filter"
+
+    def __init__(self, annotate_only: bool = False, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        self.annotate_only = annotate_only
+
+    def judge(self, record: dict[str, Any], completion: dict[str, Any]) -> tuple[dict, str | None]:
+        raise NotImplementedError
+
+    def process(self, data):
+        for doc in data:
+            record = doc.metadata
+            completions = record.get("completions") or []
+            if completions and "sampled" not in record:
+                record["sampled"] = {
+                    "n": len(completions),
+                    "n_correct": sum(c.get("correct") is True for c in completions),
+                }
+            kept, excluded = [], []
+            for c in completions:
+                annotation, failure = self.judge(record, c)
+                c.setdefault("filters", {})[self.filter_name] = annotation
+                if failure and not self.annotate_only:
+                    reason = f"{self.filter_name}_{failure}"
+                    self.drop_completions(reason)
+                    excluded.append({**c, "excluded_reason": reason})
+                else:
+                    kept.append(c)
+            self.stat_update(f"{self.filter_name}_checked", value=len(completions))
+            if excluded and self.exclusion_writer is not None:
+                self.exclusion_writer.write(
+                    Document(text=doc.text, id=doc.id, metadata={**record, "completions": excluded}),
+                    self._rank,
+                )
+            record["completions"] = kept
+            if completions and not kept:
+                self.stat_update("records_dropped", "records_dropped_no_completions_left")
+                continue
+            yield doc
+
+
+class LanguageMixFilter(CompletionFilter):
+    """Drop chains of thought that mix languages (see :mod:`r1data.filters.language`).
+
+    Args:
+        target_language: ISO 639-1 code; default: the record's ``language``, else detected from the prompt.
+        min_consistency / min_foreign_words: thresholds of the ``mixed`` flag.
+    """
+
+    name = "🌐 language mix"
+    filter_name = "language"
+
+    def __init__(
+        self,
+        target_language: str | None = None,
+        min_consistency: float = 0.9,
+        min_foreign_words: int = 3,
+        annotate_only: bool = False,
+        exclusion_writer=None,
+    ):
+        super().__init__(annotate_only, exclusion_writer)
+        self.target_language = target_language
+        self.config = LanguageConfig(min_foreign_words=min_foreign_words, min_consistency=min_consistency)
+        self._targets: dict[str, str] = {}
+
+    def target_of(self, record: dict[str, Any]) -> str:
+        if self.target_language:
+            return self.target_language
+        if record.get("language"):
+            return record["language"]
+        key = record.get("id", "")
+        if key not in self._targets:
+            if len(self._targets) > 10_000:
+                self._targets.clear()
+            self._targets[key] = detect_language(record.get("prompt") or "")
+        return self._targets[key]
+
+    def judge(self, record, completion):
+        trace = split_trace(completion.get("text", ""))
+        cot = trace.reasoning if trace.format != "plain" else completion.get("text", "")
+        result = language_consistency(cot, self.target_of(record), self.config)
+        result["consistency"] = round(result["consistency"], 4)
+        return result, "mixed" if result["mixed"] else None
+
+
+class ReadabilityFilter(CompletionFilter):
+    """Drop unreadable completions (see :mod:`r1data.filters.readability`); parameters are the fields of
+    :class:`~r1data.filters.readability.ReadabilityConfig`."""
+
+    name = "📖 readability"
+    filter_name = "readability"
+
+    @staticmethod
+    def config_fields() -> tuple[str, ...]:
+        import dataclasses
+
+        return tuple(f.name for f in dataclasses.fields(ReadabilityConfig))
+
+    def __init__(self, annotate_only: bool = False, exclusion_writer=None, **config: Any):
+        super().__init__(annotate_only, exclusion_writer)
+        if "checks" in config:
+            config["checks"] = tuple(config["checks"])
+        self.config = ReadabilityConfig(**config)
+        self._length = None
+
+    def judge(self, record, completion):
+        if self._length is None:
+            from r1data.filters.readability import _Length
+
+            tokenizer = None
+            if self.config.tokenizer:
+                from transformers import AutoTokenizer
+
+                tokenizer = AutoTokenizer.from_pretrained(self.config.tokenizer)
+            self._length = _Length(tokenizer)
+        result = check_readability(completion, record.get("domain", "math"), self.config, self._length)
+        return result, (result["reasons"][0] if result["reasons"] else None)

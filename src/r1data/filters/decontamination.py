@@ -1,0 +1,188 @@
+"""Benchmark decontamination by n-gram overlap.
+
+Benchmarks are local files (JSONL/Parquet, a column of problem text) or datasets (on disk or on the
+Hub). Texts are normalised (case, whitespace, LaTeX spacing, ``\\dfrac``/``\\frac12``; see
+:mod:`r1data.filters.textnorm`) and tokenised into words, numbers, LaTeX commands and symbols. A prompt
+is contaminated by a benchmark when it shares one n-gram of ``n`` tokens (default 13, as in GPT-3's
+decontamination) with one of its problems; a benchmark problem shorter than ``n`` tokens is matched as
+a whole. Built-in names resolve to files of a data folder laid out like ``../shared/data``:
+``math500``, ``aime2024``, ``aime2025``, ``amc2023``, ``gsm8k_test``, ``humaneval``, ``mbpp``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import xxhash
+
+from r1data.filters.textnorm import tokens
+from r1data.pipelines.step import R1Step
+
+BUILTIN = {  # name: (path in a shared/data-like folder, text column)
+    "math500": ("math/math500_test.jsonl", "problem"),
+    "aime2024": ("math/aime2024_test.jsonl", "problem"),
+    "aime2025": ("math/aime2025_test.jsonl", "problem"),
+    "amc2023": ("math/amc2023_test.jsonl", "problem"),
+    "gsm8k_test": ("math/gsm8k_test.jsonl", "question"),
+    "humaneval": ("code/HumanEval.jsonl.gz", "prompt"),
+    "mbpp": ("code/mbpp.jsonl", "text"),
+}
+
+
+@dataclass
+class BenchmarkSpec:
+    name: str
+    path: str | None = None
+    column: str = "problem"
+    dataset: str | None = None
+    split: str = "test"
+
+
+def _rows(spec: BenchmarkSpec):
+    if spec.dataset:
+        import datasets
+
+        ds = (
+            datasets.load_from_disk(spec.dataset)
+            if os.path.isdir(spec.dataset)
+            else datasets.load_dataset(spec.dataset, split=spec.split)
+        )
+        if isinstance(ds, datasets.DatasetDict):
+            ds = ds[spec.split]
+        yield from ds
+        return
+    if spec.path.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        yield from pq.read_table(spec.path).to_pylist()
+        return
+    opener = gzip.open if spec.path.endswith(".gz") else open
+    with opener(spec.path, "rt", encoding="utf-8") as f:
+        if spec.path.endswith(".json") and not spec.path.endswith(".jsonl"):
+            yield from json.load(f)
+            return
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def resolve(benchmarks: list[Any], data_dir: str | None = None) -> list[BenchmarkSpec]:
+    specs = []
+    for b in benchmarks:
+        if isinstance(b, str):
+            if b not in BUILTIN:
+                raise ValueError(f"unknown benchmark {b!r}: give a spec or one of {sorted(BUILTIN)}")
+            if not data_dir:
+                raise ValueError(f"benchmark {b!r} needs `data_dir` (a folder laid out like ../shared/data)")
+            rel, column = BUILTIN[b]
+            specs.append(BenchmarkSpec(b, os.path.join(data_dir, rel), column))
+        else:
+            specs.append(BenchmarkSpec(**b))
+    return specs
+
+
+def _hash(gram: list[str]) -> int:
+    return xxhash.xxh64_intdigest("\x1f".join(gram).encode())
+
+
+class BenchmarkIndex:
+    """Hashes of every n-gram of every benchmark problem → the benchmarks it belongs to."""
+
+    def __init__(self, specs: list[BenchmarkSpec], n: int = 13):
+        self.n = n
+        self.index: dict[int, set[str]] = {}
+        self.sizes: dict[str, int] = {}
+        # problems shorter than n (5+ tokens) are matched whole anywhere in a prompt: found through their
+        # first 4 tokens, then compared in full
+        self.short_heads: dict[int, list[tuple[int, int, str]]] = {}
+        for spec in specs:
+            count = 0
+            for row in _rows(spec):
+                text = row.get(spec.column)
+                if not isinstance(text, str) or not text.strip():
+                    continue
+                count += 1
+                toks = tokens(text)
+                if 5 <= len(toks) < self.n:
+                    self.short_heads.setdefault(_hash(toks[:4]), []).append(
+                        (len(toks), _hash(toks), spec.name)
+                    )
+                for h in self._grams(toks):
+                    self.index.setdefault(h, set()).add(spec.name)
+            self.sizes[spec.name] = count
+
+    def _grams(self, toks: list[str]):
+        if len(toks) < self.n:
+            return [_hash(toks)] if toks else []
+        return [_hash(toks[i : i + self.n]) for i in range(len(toks) - self.n + 1)]
+
+    def hits(self, text: str) -> set[str]:
+        toks = tokens(text)
+        found: set[str] = set()
+        for h in self._grams(toks):
+            found |= self.index.get(h, set())
+        if self.short_heads:
+            for i in range(len(toks) - 3):
+                for length, full, name in self.short_heads.get(_hash(toks[i : i + 4]), ()):
+                    if _hash(toks[i : i + length]) == full:
+                        found.add(name)
+        return found
+
+
+class Decontaminate(R1Step):
+    """Drop prompts (and optionally completions) that overlap a benchmark.
+
+    Args:
+        benchmarks: built-in names (with ``data_dir``) or specs ``{name, path|dataset, column, split}``.
+        n: n-gram size in tokens (default 13).
+        data_dir: folder laid out like ../shared/data for the built-in names.
+        check_completions: also drop records whose completions quote a benchmark problem.
+        annotate_only: record ``contamination`` without dropping.
+    """
+
+    name = "🧪 decontaminate"
+
+    def __init__(
+        self,
+        benchmarks: list[Any],
+        n: int = 13,
+        data_dir: str | None = None,
+        check_completions: bool = False,
+        annotate_only: bool = False,
+        exclusion_writer=None,
+    ):
+        super().__init__(exclusion_writer)
+        self.specs = resolve(benchmarks, data_dir)
+        self.n, self.check_completions, self.annotate_only = n, check_completions, annotate_only
+        self._index: BenchmarkIndex | None = None
+        self.hit_counts: Counter[str] = Counter()
+
+    @property
+    def index(self) -> BenchmarkIndex:
+        if self._index is None:
+            self._index = BenchmarkIndex(self.specs, self.n)
+        return self._index
+
+    def process(self, data):
+        for doc in data:
+            record = doc.metadata
+            texts = [record.get("prompt") or doc.text]
+            if self.check_completions:
+                texts += [c.get("text", "") for c in record.get("completions") or []]
+            found: set[str] = set()
+            for text in texts:
+                found |= self.index.hits(text)
+            self.stat_update("decontam_checked")
+            if found:
+                record["contamination"] = sorted(found)
+                for name in found:
+                    self.stat_update(f"decontam_hits_{name}")
+                if not self.annotate_only:
+                    self.drop_record(doc, f"contaminated_{sorted(found)[0]}")
+                    continue
+            yield doc
