@@ -82,11 +82,11 @@ def build_mixtures(
     return out
 
 
-def evaluate(mixtures: list[Mixture], config: LanguageConfig = LanguageConfig()) -> dict:
+def evaluate(mixtures: list[Mixture], config: LanguageConfig | None = None) -> dict:
     """Precision/recall of ``mixed`` overall and per (target, inserted) pair."""
     tp = fp = fn = tn = 0
     for m in mixtures:
-        predicted = language_consistency(m.text, m.target, config)["mixed"]
+        predicted = language_consistency(m.text, m.target, config or LanguageConfig())["mixed"]
         tp += predicted and m.mixed
         fp += predicted and not m.mixed
         fn += (not predicted) and m.mixed

@@ -71,10 +71,28 @@ class StepSpec(_Strict):
         return value
 
 
+class NearDedupSpec(_Strict):
+    """MinHash near-duplicate removal of prompts with datatrove's stages (signatures, buckets, clusters)."""
+
+    n_grams: int = Field(5, ge=1, description="Shingle size in tokens.")
+    num_buckets: int = Field(14, ge=1)
+    hashes_per_bucket: int = Field(8, ge=1)
+    seed: int = 1
+
+
 class StageSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    steps: list[StepSpec]
+    steps: list[StepSpec] = Field(default_factory=list)
+    near_dedup: NearDedupSpec | None = Field(
+        None, description="Instead of steps: near-duplicate prompt removal."
+    )
     tasks: int | None = Field(None, description="Override the executor's task count for this stage.")
+
+    @model_validator(mode="after")
+    def _steps_or_dedup(self) -> StageSpec:
+        if bool(self.steps) == (self.near_dedup is not None):
+            raise ValueError(f"stage {self.name!r} needs either `steps` or `near_dedup`")
+        return self
 
 
 class ExecutorSpec(_Strict):
@@ -117,6 +135,8 @@ class Recipe(_Strict):
         names = [s.name for s in stages]
         if len(set(names)) != len(names):
             raise ValueError(f"stage names must be unique: {names}")
+        if stages[0].near_dedup is not None or stages[-1].near_dedup is not None:
+            raise ValueError("a near_dedup stage must sit between two stages of steps")
         return stages
 
     def fingerprint(self) -> str:

@@ -78,6 +78,73 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
     return [reader, *steps, writer]
 
 
+def _run_executor(recipe: Recipe, pipeline: list, logging_dir: str, tasks: int, stage: str) -> None:
+    executor = make_executor(recipe.executor, pipeline, logging_dir, tasks)
+    executor.run()
+    incomplete = executor.get_incomplete_ranks(skip_completed=True)
+    if incomplete:
+        raise RuntimeError(f"stage '{stage}' left tasks {incomplete} unfinished; see {logging_dir}")
+
+
+def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int):
+    """datatrove's MinHash stages 1-3 (signatures, buckets, clusters), then our accounting filter; the
+    filter's logs are the stage's logs, so its drops reach the funnel."""
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupSignature,
+    )
+
+    from r1data.filters.dedup import NearDupFilter, PromptTokenizer
+    from r1data.io.readers import RecordReader
+    from r1data.io.writers import RecordWriter
+
+    stage, previous = recipe.stages[index], recipe.stages[index - 1].name
+    spec = stage.near_dedup
+    config = MinhashConfig(
+        n_grams=spec.n_grams,
+        num_buckets=spec.num_buckets,
+        hashes_per_bucket=spec.hashes_per_bucket,
+        seed=spec.seed,
+    )
+    work = os.path.join(output_dir, "work", f"_{stage.name}_minhash")
+    logs = os.path.join(output_dir, "logs", stage.name)
+
+    def reader():
+        return RecordReader(os.path.join(output_dir, "work", previous), glob_pattern="*.jsonl.gz")
+
+    yield (
+        os.path.join(logs, "_1_signatures"),
+        [
+            reader(),
+            MinhashDedupSignature(
+                os.path.join(work, "signatures"), config, language=PromptTokenizer().tokenizer
+            ),
+        ],
+        tasks,
+    )
+    yield (
+        os.path.join(logs, "_2_buckets"),
+        [MinhashDedupBuckets(os.path.join(work, "signatures"), os.path.join(work, "buckets"), config=config)],
+        spec.num_buckets,
+    )
+    yield (
+        os.path.join(logs, "_3_clusters"),
+        [MinhashDedupCluster(os.path.join(work, "buckets"), os.path.join(work, "remove"), config=config)],
+        1,
+    )
+    yield (
+        logs,
+        [
+            reader(),
+            NearDupFilter(os.path.join(work, "remove")),
+            RecordWriter(os.path.join(output_dir, "work", stage.name)),
+        ],
+        tasks,
+    )
+
+
 def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResult:
     from r1data.data_cards.card import write_card
     from r1data.io.writers import finalize_shards
@@ -89,13 +156,13 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
         logging_dir = os.path.join(output_dir, "logs", stage.name)
         tasks = stage.tasks or recipe.executor.tasks
         logger.info(f"stage {index + 1}/{len(recipe.stages)} '{stage.name}' ({tasks} task(s))")
-        executor = make_executor(
-            recipe.executor, build_stage_pipeline(recipe, index, output_dir), logging_dir, tasks
-        )
-        executor.run()
-        incomplete = executor.get_incomplete_ranks(skip_completed=True)
-        if incomplete:
-            raise RuntimeError(f"stage '{stage.name}' left tasks {incomplete} unfinished; see {logging_dir}")
+        if stage.near_dedup is not None:
+            for sub_dir, sub_pipeline, sub_tasks in near_dedup_pipelines(recipe, index, output_dir, tasks):
+                _run_executor(recipe, sub_pipeline, sub_dir, sub_tasks, stage.name)
+        else:
+            _run_executor(
+                recipe, build_stage_pipeline(recipe, index, output_dir), logging_dir, tasks, stage.name
+            )
         stage_stats[stage.name] = merge_stage_stats(logging_dir)
 
     data_dir = os.path.join(output_dir, "data")
