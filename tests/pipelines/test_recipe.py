@@ -27,7 +27,11 @@ def test_quickstart_recipe_loads_and_its_sample_ships_in_the_package():
     [
         ({"input": {"path": "a", "dataset": "b"}}, "exactly one of 'path' or 'dataset'"),
         ({"stages": []}, "at least 1 item"),
-        ({"stages": [{"name": "s", "steps": []}, {"name": "s", "steps": []}]}, "stage names must be unique"),
+        (
+            {"stages": [{"name": "s", "steps": ["parse_traces"]}, {"name": "s", "steps": ["parse_traces"]}]},
+            "stage names must be unique",
+        ),
+        ({"stages": [{"name": "s", "steps": []}]}, "needs either `steps` or `near_dedup`"),
         ({"executor": {"type": "kubernetes"}}, "Input should be 'local'"),
         ({"surprise": 1}, "Extra inputs are not permitted"),
     ],
@@ -48,3 +52,10 @@ def test_fingerprint_changes_with_parameters():
     a = Recipe.model_validate(MINIMAL)
     b = Recipe.model_validate({**MINIMAL, "stages": [{"name": "s", "steps": [{"select": {"k": 2}}]}]})
     assert a.fingerprint() == Recipe.model_validate(MINIMAL).fingerprint() != b.fingerprint()
+
+
+def test_exclusions_param_gives_a_step_an_exclusion_writer(tmp_path):
+    step = build_step("filter_language", {"exclusions": str(tmp_path / "excluded")})
+    assert step.exclusion_writer.output_filename.template == "filter_language_${rank}.jsonl.gz"
+    with pytest.raises(ValueError, match="unknown parameters"):
+        build_step("select", {"exclusions": str(tmp_path)})

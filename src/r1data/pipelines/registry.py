@@ -20,6 +20,14 @@ STEPS: dict[str, str] = {
 
 
 def build_step(kind: str, params: dict) -> PipelineStep:
+    """Build a step from its recipe name and parameters. ``exclusions: FOLDER`` on a step that drops
+    things writes what it drops there (records JSONL with their reasons)."""
+    params = dict(params)
+    exclusions = params.pop("exclusions", None)
+    if exclusions is not None:
+        from r1data.io.writers import RecordWriter
+
+        params["exclusion_writer"] = RecordWriter(exclusions, output_filename=f"{kind}_${{rank}}.jsonl.gz")
     if kind not in STEPS:
         raise ValueError(f"unknown step {kind!r}; known steps: {', '.join(sorted(STEPS))}")
     module, _, name = STEPS[kind].partition(":")
