@@ -47,10 +47,11 @@ def test_funnel_adds_up_and_every_stage_had_work(quickstart):
     assert comp["in"] == 240 == comp["kept"] + sum(comp["dropped_by_reason"].values())
     for reason in (
         "fail_not_equivalent",
-        "fail_truncated",
+        "readability_truncated",
         "fail_multiple_answers",
         "fail_no_final_answer",
-        "fail_answer_only_in_reasoning",
+        "readability_no_summary",
+        "language_mixed",
         "not_selected",
         "pass_rate_above_max",
         "no_reasoning",
