@@ -104,3 +104,30 @@ def test_exact_dedup_keeps_the_first_normalised_prompt():
     )
     assert [d.id for d in out] == ["0", "2", "3"]
     assert step.stats.stats["records_dropped_duplicate_prompt"].total == 2
+
+
+def test_recipe_reports_hits_per_benchmark_in_stats_and_card(tmp_path):
+    from pathlib import Path
+
+    from r1data.pipelines import run_recipe
+    from r1data.pipelines.recipe import Recipe
+
+    math500 = json.loads(shared_file("math/math500_test.jsonl").read_text().splitlines()[3])["problem"]
+    verdict = {"label": "pass", "reason": "equivalent", "verifier": "math"}
+    rows = [{"id": "a", "prompt": "Add seven and eight, then double the result, and report the final number.",
+             "completions": [{"text": "<think>7+8=15, doubled 30</think>\n\n$\\boxed{30}$", "correct": True,
+                              "verdict": verdict}]},
+            {"id": "b", "prompt": math500, "completions": [{"text": "<think>w</think>\n\n$\\boxed{1}$",
+                                                            "correct": True, "verdict": verdict}]}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    recipe = Recipe.model_validate({
+        "name": "decontam", "input": {"path": str(src)},
+        "stages": [{"name": "clean", "steps": [{"decontaminate": {"benchmarks": ["math500", "gsm8k_test"],
+                                                                  "data_dir": str(SHARED_DATA)}}]},
+                   {"name": "out", "steps": [{"select": {"policy": "all"}}, "format_r1"]}]})
+    result = run_recipe(recipe, str(tmp_path / "out"))
+    stats = json.loads(Path(result.stats_path).read_text())
+    assert stats["decontamination"] == {"math500": 1}
+    assert result.funnel["records"]["dropped_by_reason"] == {"contaminated_math500": 1}
+    assert "prompts that matched: `math500` (1)" in Path(result.card_path).read_text()

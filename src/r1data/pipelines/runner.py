@@ -175,6 +175,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
         "fingerprint": recipe.fingerprint(),
         "funnel": funnel,
         "provenance": provenance,
+        "decontamination": _decontamination_hits(stage_stats),
         "versions": package_versions(),
         "shards": shards,
         "stages": stage_stats,
@@ -199,6 +200,18 @@ def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
         for column, counter in counts.items():
             counter.update(str(v) for v in table.column(column).to_pylist())
     return rows, {k: dict(c.most_common()) for k, c in counts.items()}
+
+
+def _decontamination_hits(stage_stats: dict) -> dict[str, int]:
+    """Prompts that overlapped each benchmark (dropped, or only annotated with ``annotate_only``)."""
+    hits: dict[str, int] = {}
+    for steps in stage_stats.values():
+        for counters in steps.values():
+            for key, value in counters.items():
+                if key.startswith("decontam_hits_"):
+                    name = key.removeprefix("decontam_hits_")
+                    hits[name] = hits.get(name, 0) + int(value)
+    return hits
 
 
 def package_versions() -> dict[str, str]:
