@@ -114,18 +114,48 @@ def test_recipe_reports_hits_per_benchmark_in_stats_and_card(tmp_path):
 
     math500 = json.loads(shared_file("math/math500_test.jsonl").read_text().splitlines()[3])["problem"]
     verdict = {"label": "pass", "reason": "equivalent", "verifier": "math"}
-    rows = [{"id": "a", "prompt": "Add seven and eight, then double the result, and report the final number.",
-             "completions": [{"text": "<think>7+8=15, doubled 30</think>\n\n$\\boxed{30}$", "correct": True,
-                              "verdict": verdict}]},
-            {"id": "b", "prompt": math500, "completions": [{"text": "<think>w</think>\n\n$\\boxed{1}$",
-                                                            "correct": True, "verdict": verdict}]}]
+    rows = [
+        {
+            "id": "a",
+            "prompt": "Add seven and eight, then double the result, and report the final number.",
+            "completions": [
+                {
+                    "text": "<think>7+8=15, doubled 30</think>\n\n$\\boxed{30}$",
+                    "correct": True,
+                    "verdict": verdict,
+                }
+            ],
+        },
+        {
+            "id": "b",
+            "prompt": math500,
+            "completions": [
+                {"text": "<think>w</think>\n\n$\\boxed{1}$", "correct": True, "verdict": verdict}
+            ],
+        },
+    ]
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    recipe = Recipe.model_validate({
-        "name": "decontam", "input": {"path": str(src)},
-        "stages": [{"name": "clean", "steps": [{"decontaminate": {"benchmarks": ["math500", "gsm8k_test"],
-                                                                  "data_dir": str(SHARED_DATA)}}]},
-                   {"name": "out", "steps": [{"select": {"policy": "all"}}, "format_r1"]}]})
+    recipe = Recipe.model_validate(
+        {
+            "name": "decontam",
+            "input": {"path": str(src)},
+            "stages": [
+                {
+                    "name": "clean",
+                    "steps": [
+                        {
+                            "decontaminate": {
+                                "benchmarks": ["math500", "gsm8k_test"],
+                                "data_dir": str(SHARED_DATA),
+                            }
+                        }
+                    ],
+                },
+                {"name": "out", "steps": [{"select": {"policy": "all"}}, "format_r1"]},
+            ],
+        }
+    )
     result = run_recipe(recipe, str(tmp_path / "out"))
     stats = json.loads(Path(result.stats_path).read_text())
     assert stats["decontamination"] == {"math500": 1}

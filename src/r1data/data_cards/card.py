@@ -56,7 +56,9 @@ def render_card(recipe, stats: dict) -> str:
     )
     hits = stats.get("decontamination") or {}
     if hits:
-        quarantine_section += "\n\nBenchmark decontamination (n-gram overlap), prompts that matched: " + _inline(hits) + "."
+        quarantine_section += (
+            "\n\nBenchmark decontamination (n-gram overlap), prompts that matched: " + _inline(hits) + "."
+        )
     template = Template(resources.files("r1data.data_cards").joinpath("templates/card.md").read_text())
     return template.substitute(
         metadata=yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True).strip(),
