@@ -54,12 +54,7 @@ def filter_file(
         if not output_path.endswith((".gz", ".zst"))
         else output_path.rsplit(".", 2)[0] + ".excluded.jsonl"
     )
-    reader = RecordReader(
-        os.path.dirname(os.path.abspath(input_path)),
-        glob_pattern=os.path.basename(input_path),
-        quarantine_folder=os.path.dirname(os.path.abspath(quarantine)),
-    )
-    reader.quarantine_filename = os.path.basename(quarantine)
+    reader = RecordReader.for_file(input_path, quarantine)
     sink = None if annotate_only else _JsonlSink(excluded_path)
     steps = [
         LanguageMixFilter(

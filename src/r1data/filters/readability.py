@@ -28,12 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1data.formats.traces import split_trace
+from r1data.formats.traces import LEAKED_SPECIAL_TOKEN, split_trace
 
-_SPECIAL = re.compile(
-    r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|begin_of_text|start_header_id|"
-    r"end_header_id|fim_\w+)\|>|</s>|<s>|\[/?INST\]"
-)
 _FENCE = re.compile(r"^\s*```", re.M)
 _MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]*\$", re.S)
 
@@ -119,7 +115,7 @@ def check_readability(
         reasons.append("truncated")
     if "no_summary" in checks and trace.format != "plain" and trace.closed and not trace.summary.strip():
         reasons.append("no_summary")
-    if "leaked_special_token" in checks and (_SPECIAL.search(text) or text.count("<think>") > 1):
+    if "leaked_special_token" in checks and (LEAKED_SPECIAL_TOKEN.search(text) or text.count("<think>") > 1):
         reasons.append("leaked_special_token")
     if "length" in checks:
         n = (length or _Length())(text)

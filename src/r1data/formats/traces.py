@@ -21,6 +21,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+# Chat-template and tokenizer control tokens that must never appear in a response (Qwen/ChatML, Llama 3,
+# Llama 2/Mistral, FIM): one definition for the readability filter, the format verifier and the math rules.
+LEAKED_SPECIAL_TOKEN = re.compile(
+    r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|begin_of_text|start_header_id|end_header_id|fim_\w+)\|>"
+    r"|</s>|<s>|\[/?INST\]"
+)
+
 
 class Trace(NamedTuple):
     reasoning: str

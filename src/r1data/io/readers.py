@@ -145,6 +145,17 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         self._rank = 0
         self._line_shard: tuple[int, int] | None = None
 
+    @classmethod
+    def for_file(cls, path: str, quarantine_file: str) -> RecordReader:
+        """A reader of one file whose rejected rows go to ``quarantine_file`` (the CLIs' layout)."""
+        reader = cls(
+            os.path.dirname(os.path.abspath(path)),
+            glob_pattern=os.path.basename(path),
+            quarantine_folder=os.path.dirname(os.path.abspath(quarantine_file)),
+        )
+        reader.quarantine_filename = os.path.basename(quarantine_file)
+        return reader
+
     def read_file(self, filepath: str) -> DocumentsPipeline:
         lower = filepath.lower()
         if lower.endswith(".parquet"):

@@ -42,12 +42,7 @@ def verify_file(
     if not os.path.isfile(input_path):
         raise FileNotFoundError(f"no such input file: {input_path}")
     quarantine = quarantine or output_path + ".quarantine.jsonl"
-    reader = RecordReader(
-        os.path.dirname(os.path.abspath(input_path)),
-        glob_pattern=os.path.basename(input_path),
-        quarantine_folder=os.path.dirname(os.path.abspath(quarantine)),
-    )
-    reader.quarantine_filename = os.path.basename(quarantine)
+    reader = RecordReader.for_file(input_path, quarantine)
     labels: collections.Counter[str] = collections.Counter()
     start, n_records = time.monotonic(), 0
     records = (doc.metadata for doc in reader.run())

@@ -12,16 +12,12 @@ a non-empty summary, and no leaked special tokens anywhere.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from r1data.formats.traces import LEAKED_SPECIAL_TOKEN
 from r1data.verifiers.base import verdict
 
 NAME, VERSION = "format", "v1"
-_SPECIAL = re.compile(
-    r"<\|[a-zA-Z_]+(?:\|>|_id\|>)|<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|begin_of_text)\|>"
-    r"|</?s>|\[INST\]|\[/INST\]"
-)
 
 
 def check_format(text: str) -> dict[str, Any]:
@@ -41,6 +37,6 @@ def check_format(text: str) -> dict[str, Any]:
         return v("fail", "empty_reasoning")
     if not summary.strip():
         return v("fail", "empty_summary")
-    if _SPECIAL.search(text):
+    if LEAKED_SPECIAL_TOKEN.search(text):
         return v("fail", "leaked_special_token")
     return v("pass", "well_formed")

@@ -389,12 +389,11 @@ def same_function(a: str, b: str) -> bool | None:
     return True if agreed == len(_POINTS) else None
 
 
-_LEAKED = re.compile(r"<\|(?:im_start|im_end|eot_id|begin_of_text|end_of_text|endoftext)\|>")
-
-
 def cut_at_leaked_token(text: str) -> str:
     """What precedes a leaked chat-template token (the model went on to write a new turn)."""
-    m = _LEAKED.search(text)
+    from r1data.formats.traces import LEAKED_SPECIAL_TOKEN
+
+    m = LEAKED_SPECIAL_TOKEN.search(text)
     return text[: m.start()] if m else text
 
 
