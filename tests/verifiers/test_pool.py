@@ -48,6 +48,11 @@ def test_results_come_back_in_input_order_with_many_tasks():
 
 
 def test_workers_do_not_inherit_secrets(monkeypatch):
+    from r1data.verifiers.pool import _is_secret
+
+    assert [
+        n for n in ("HF_TOKEN", "OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY", "PATH", "HOME") if _is_secret(n)
+    ] == ["HF_TOKEN", "OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY"]
     monkeypatch.setenv("HF_TOKEN", "hf_secret_value")
     with BoundedPool(CHECKER, workers=1) as pool:
         (result,) = pool.imap([(None, [{"text": "env"}])])

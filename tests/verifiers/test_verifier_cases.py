@@ -15,9 +15,16 @@ from tests.conftest import shared_file
 
 
 def test_agreement_with_math_verify_tables_does_not_regress():
-    rows = [json.loads(line) for line in shared_file("verifier_cases/math_verify_test_cases.jsonl").read_text().splitlines()]
-    rows += [{"gold": r["a"], "pred": r["b"], "expected": int(r["expected_equiv"])} for r in
-             map(json.loads, shared_file("verifier_cases/hendrycks_is_equiv_cases.jsonl").read_text().splitlines())]
+    rows = [
+        json.loads(line)
+        for line in shared_file("verifier_cases/math_verify_test_cases.jsonl").read_text().splitlines()
+    ]
+    rows += [
+        {"gold": r["a"], "pred": r["b"], "expected": int(r["expected_equiv"])}
+        for r in map(
+            json.loads, shared_file("verifier_cases/hendrycks_is_equiv_cases.jsonl").read_text().splitlines()
+        )
+    ]
     checker = MathChecker()
     agree = 0
     for row in rows:

@@ -26,11 +26,17 @@ from typing import Any
 import orjson
 
 Task = tuple[dict[str, Any] | None, list[dict[str, Any]]]
+_SECRET_MARKERS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "CREDENTIAL")
+
+
+def _is_secret(name: str) -> bool:
+    """Environment variables workers never see: HF_TOKEN, OPENAI_API_KEY, AWS_SECRET_ACCESS_KEY, …"""
+    return any(marker in name.upper() for marker in _SECRET_MARKERS)
 
 
 class _Worker:
     def __init__(self, checker: str, memory_mb: int):
-        env = {k: v for k, v in os.environ.items() if not k.endswith(("TOKEN", "API_KEY", "SECRET"))}
+        env = {k: v for k, v in os.environ.items() if not _is_secret(k)}
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "r1data.verifiers.worker", checker, str(memory_mb)],
