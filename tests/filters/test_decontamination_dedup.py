@@ -161,3 +161,36 @@ def test_recipe_reports_hits_per_benchmark_in_stats_and_card(tmp_path):
     assert stats["decontamination"] == {"math500": 1}
     assert result.funnel["records"]["dropped_by_reason"] == {"contaminated_math500": 1}
     assert "prompts that matched: `math500` (1)" in Path(result.card_path).read_text()
+
+
+def test_exact_dedup_annotate_only_marks_the_first_copy():
+    from r1data.filters.dedup import ExactDedup
+
+    step = ExactDedup(annotate_only=True)
+    docs = [
+        Document(text=p, id=i, metadata={"id": i, "prompt": p})
+        for i, p in (("a", "Same  one"), ("b", "same one"))
+    ]
+    out = list(step.run(iter(docs)))
+    assert [d.metadata.get("duplicate_of") for d in out] == [None, "a"]
+
+
+def test_near_duplicate_completions_within_a_prompt():
+    from r1data.filters.dedup import CompletionDedup
+
+    base = "First we add the two numbers together to get fifteen, then we double it to get thirty. So thirty."
+    record = {
+        "id": "p",
+        "prompt": "q",
+        "completions": [
+            {"text": base},
+            {"text": base.replace("thirty. So", "thirty. Hence")},
+            {"text": "A different route: double each number first, 14 and 16, then add them for 30."},
+        ],
+    }
+    step = CompletionDedup(threshold=0.6)
+    (out,) = list(step.run(iter([Document(text="q", id="p", metadata=record)])))
+    assert [c["text"][:9] for c in out.metadata["completions"]] == ["First we ", "A differe"]
+    assert step.stats.stats["completions_dropped_duplicate_completion"].total == 1
+    with pytest.raises(ValueError):
+        CompletionDedup(threshold=0)

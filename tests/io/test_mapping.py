@@ -60,3 +60,15 @@ def test_unmappable_rows_raise(spec, row, message):
 def test_bad_mapping_specs_are_rejected_up_front(spec):
     with pytest.raises(MappingError):
         ColumnMapping(spec)
+
+
+def test_mapping_survives_deepcopy_and_pickle():
+    """Executors copy their pipeline (deepcopy, or pickle for worker processes)."""
+    import copy
+    import pickle
+
+    mapping = ColumnMapping({"prompt": "q", "completions": {"column": "outs", "each": "text"},
+                             "answer": {"column": "a", "default": "none"}})
+    row = {"q": "x", "outs": ["a", "b"]}
+    expected = {"prompt": "x", "completions": [{"text": "a"}, {"text": "b"}], "answer": "none"}
+    assert copy.deepcopy(mapping)(row) == pickle.loads(pickle.dumps(mapping))(row) == expected

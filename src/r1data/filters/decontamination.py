@@ -4,7 +4,8 @@ Benchmarks are local files (JSONL/Parquet, a column of problem text) or datasets
 Hub). Texts are normalised (case, whitespace, LaTeX spacing, ``\\dfrac``/``\\frac12``; see
 :mod:`r1data.filters.textnorm`) and tokenised into words, numbers, LaTeX commands and symbols. A prompt
 is contaminated by a benchmark when it shares one n-gram of ``n`` tokens (default 13, as in GPT-3's
-decontamination) with one of its problems; a benchmark problem shorter than ``n`` tokens is matched as
+decontamination) with one of its problems, counting only n-grams with at least 2 words (so drawing
+code, ``[asy]`` blocks are dropped, and tables of numbers do not match); a benchmark problem shorter than ``n`` tokens is matched as
 a whole. Built-in names resolve to files of a data folder laid out like ``../shared/data``:
 ``math500``, ``aime2024``, ``aime2025``, ``amc2023``, ``gsm8k_test``, ``humaneval``, ``mbpp``.
 """
@@ -86,6 +87,13 @@ def resolve(benchmarks: list[Any], data_dir: str | None = None) -> list[Benchmar
     return specs
 
 
+MIN_WORDS_PER_GRAM = 2  # n-grams of symbols and numbers alone (tables, coordinates) are not evidence
+
+
+def _wordy(gram: list[str]) -> bool:
+    return sum(len(t) >= 2 and t.isalpha() for t in gram) >= MIN_WORDS_PER_GRAM
+
+
 def _hash(gram: list[str]) -> int:
     return xxhash.xxh64_intdigest("\x1f".join(gram).encode())
 
@@ -119,7 +127,9 @@ class BenchmarkIndex:
     def _grams(self, toks: list[str]):
         if len(toks) < self.n:
             return [_hash(toks)] if toks else []
-        return [_hash(toks[i : i + self.n]) for i in range(len(toks) - self.n + 1)]
+        return [
+            _hash(toks[i : i + self.n]) for i in range(len(toks) - self.n + 1) if _wordy(toks[i : i + self.n])
+        ]
 
     def hits(self, text: str) -> set[str]:
         toks = tokens(text)

@@ -20,17 +20,22 @@ def prompt_key(text: str) -> int:
 class ExactDedup(R1Step):
     name = "🫂 exact dedup"
 
-    def __init__(self, exclusion_writer=None):
+    def __init__(self, annotate_only: bool = False, exclusion_writer=None):
         super().__init__(exclusion_writer)
-        self.seen: set[int] = set()
+        self.annotate_only = annotate_only
+        self.seen: dict[int, str] = {}
 
     def process(self, data):
         for doc in data:
             key = prompt_key(doc.metadata.get("prompt") or doc.text)
             if key in self.seen:
-                self.drop_record(doc, "duplicate_prompt")
-                continue
-            self.seen.add(key)
+                doc.metadata["duplicate_of"] = self.seen[key]
+                self.stat_update("duplicate_prompts_found")
+                if not self.annotate_only:
+                    self.drop_record(doc, "duplicate_prompt")
+                    continue
+            else:
+                self.seen[key] = doc.metadata.get("id", doc.id)
             yield doc
 
 
@@ -70,9 +75,9 @@ class NearDupFilter(R1Step):
 
     name = "🫂 near-dup filter"
 
-    def __init__(self, remove_folder: str, exclusion_writer=None):
+    def __init__(self, remove_folder: str, annotate_only: bool = False, exclusion_writer=None):
         super().__init__(exclusion_writer)
-        self.remove_folder = remove_folder
+        self.remove_folder, self.annotate_only = remove_folder, annotate_only
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         import os
@@ -87,6 +92,49 @@ class NearDupFilter(R1Step):
         self._rank = rank
         for index, doc in enumerate(data):
             if index in remove:
-                self.drop_record(doc, "near_duplicate_prompt")
-                continue
+                doc.metadata["near_duplicate"] = True
+                self.stat_update("near_duplicate_prompts_found")
+                if not self.annotate_only:
+                    self.drop_record(doc, "near_duplicate_prompt")
+                    continue
+            yield doc
+
+
+def _shingles(text: str, n: int) -> set[int]:
+    toks = PromptTokenizer().tokenizer.word_tokenize(text)
+    if len(toks) < n:
+        return {xxhash.xxh64_intdigest(" ".join(toks).encode())} if toks else set()
+    return {xxhash.xxh64_intdigest(" ".join(toks[i : i + n]).encode()) for i in range(len(toks) - n + 1)}
+
+
+class CompletionDedup(R1Step):
+    """Near-duplicate completions within one prompt's set (after selection, typically): a completion
+    whose word n-gram Jaccard similarity with an earlier kept one is ≥ ``threshold`` is dropped
+    (``duplicate_completion``). Exact within a record (all pairs), so it needs no MinHash: a prompt has
+    a handful of samples."""
+
+    name = "🫂 completion dedup"
+
+    def __init__(
+        self, threshold: float = 0.8, n: int = 5, annotate_only: bool = False, exclusion_writer=None
+    ):
+        super().__init__(exclusion_writer)
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError("threshold must be in (0, 1]")
+        self.threshold, self.n, self.annotate_only = threshold, n, annotate_only
+
+    def process(self, data):
+        for doc in data:
+            kept, seen = [], []
+            for c in doc.metadata.get("completions") or []:
+                grams = _shingles(c.get("text", ""), self.n)
+                similar = max((len(grams & g) / max(1, len(grams | g)) for g in seen), default=0.0)
+                if similar >= self.threshold:
+                    c["near_duplicate"] = round(similar, 3)
+                    if not self.annotate_only:
+                        self.drop_completions("duplicate_completion")
+                        continue
+                seen.append(grams)
+                kept.append(c)
+            doc.metadata["completions"] = kept
             yield doc

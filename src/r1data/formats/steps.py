@@ -45,18 +45,38 @@ class ParseTraces(R1Step):
             yield doc
 
 
+def assistant_content(c: dict) -> str:
+    """The R1 readable format, or the summary alone when there is no reasoning."""
+    reasoning, summary = (c.get("reasoning") or "").strip(), c["summary"].strip()
+    return R1_TEMPLATE.format(reasoning=reasoning, summary=summary) if reasoning else summary
+
+
 class FormatR1(R1Step):
     """One SFT row per kept completion, with TRL-ready ``messages``: the user prompt and the assistant's
     ``<think>\\n{reasoning}\\n</think>\\n\\n{summary}``. Drops (per completion): ``no_reasoning``,
-    ``unclosed_reasoning``, ``no_summary``. Rows follow :data:`r1data.schemas.SFT_SCHEMA`."""
+    ``unclosed_reasoning``, ``no_summary``. Rows follow :data:`r1data.schemas.SFT_SCHEMA`.
+
+    With ``require_reasoning: false``, a completion without reasoning markers (a plain answer, or a
+    plain CoT from a non-R1 teacher) becomes a row whose assistant turn is the text alone, without a
+    ``<think>`` block (R1's non-reasoning data: no CoT for simple queries)."""
 
     name = "📝 format r1"
+
+    def __init__(self, require_reasoning: bool = True, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        self.require_reasoning = require_reasoning
 
     def process(self, data):
         for doc in data:
             record = doc.metadata
             for index, c in enumerate(record.get("completions", ())):
                 reason = r1_format_problem(c)
+                if (
+                    reason == "no_reasoning"
+                    and not self.require_reasoning
+                    and (c.get("summary") or "").strip()
+                ):
+                    reason = None
                 if reason:
                     self.drop_completions(reason)
                     continue
@@ -79,15 +99,7 @@ class FormatR1(R1Step):
             "prompt_id": record["id"],
             "source": record.get("source"),
             "domain": record.get("domain", "math"),
-            "messages": [
-                *messages,
-                {
-                    "role": "assistant",
-                    "content": R1_TEMPLATE.format(
-                        reasoning=c["reasoning"].strip(), summary=c["summary"].strip()
-                    ),
-                },
-            ],
+            "messages": [*messages, {"role": "assistant", "content": assistant_content(c)}],
             "prompt": prompt,
             "reasoning": c["reasoning"].strip(),
             "summary": c["summary"].strip(),

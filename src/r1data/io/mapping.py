@@ -20,7 +20,25 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_MISSING = object()
+
+class _Missing:
+    """Sentinel for "no value". A class, not ``object()``: executors deep-copy and pickle steps, and a
+    copied ``object()`` sentinel is no longer identical to the module's (every spec would look set)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return "_MISSING"
+
+
+_MISSING = _Missing()
 
 
 class MappingError(ValueError):

@@ -78,6 +78,7 @@ class NearDedupSpec(_Strict):
     num_buckets: int = Field(14, ge=1)
     hashes_per_bucket: int = Field(8, ge=1)
     seed: int = 1
+    annotate_only: bool = Field(False, description="Mark near duplicates (near_duplicate: true), drop none.")
 
 
 class StageSpec(_Strict):

@@ -16,6 +16,7 @@ STEPS: dict[str, str] = {
     "filter_readability": "r1data.filters.completion_filters:ReadabilityFilter",
     "decontaminate": "r1data.filters.decontamination:Decontaminate",
     "dedup_exact": "r1data.filters.dedup:ExactDedup",
+    "dedup_completions": "r1data.filters.dedup:CompletionDedup",
 }
 
 

@@ -138,7 +138,7 @@ def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int
         logs,
         [
             reader(),
-            NearDupFilter(os.path.join(work, "remove")),
+            NearDupFilter(os.path.join(work, "remove"), annotate_only=spec.annotate_only),
             RecordWriter(os.path.join(output_dir, "work", stage.name)),
         ],
         tasks,
