@@ -133,6 +133,9 @@ class Sandbox:
             "-c",
             _MOUNTS,
         ]
+        tests = {k: job.pop(k) for k in ("test", "entry_point", "setup") if k in job}
+        part_one, part_two = json.dumps(job).encode(), json.dumps(tests).encode()
+        payload = str(len(part_one)).encode() + b"\n" + part_one + part_two
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -143,7 +146,7 @@ class Sandbox:
             cwd="/",
         )
         try:
-            out, err = proc.communicate(json.dumps(job).encode(), timeout=wall_s)
+            out, err = proc.communicate(payload, timeout=wall_s)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
