@@ -292,10 +292,8 @@ class _Forked:
             except BaseException:
                 code = 1
             finally:
-                try:
+                with contextlib.suppress(BaseException):
                     sys.stdout.flush()
-                except BaseException:
-                    pass
                 os._exit(code)
         os.close(out_w)
         os.close(err_w)
