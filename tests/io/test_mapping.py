@@ -67,8 +67,13 @@ def test_mapping_survives_deepcopy_and_pickle():
     import copy
     import pickle
 
-    mapping = ColumnMapping({"prompt": "q", "completions": {"column": "outs", "each": "text"},
-                             "answer": {"column": "a", "default": "none"}})
+    mapping = ColumnMapping(
+        {
+            "prompt": "q",
+            "completions": {"column": "outs", "each": "text"},
+            "answer": {"column": "a", "default": "none"},
+        }
+    )
     row = {"q": "x", "outs": ["a", "b"]}
     expected = {"prompt": "x", "completions": [{"text": "a"}, {"text": "b"}], "answer": "none"}
     assert copy.deepcopy(mapping)(row) == pickle.loads(pickle.dumps(mapping))(row) == expected

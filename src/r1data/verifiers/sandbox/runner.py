@@ -76,12 +76,14 @@ class Sandbox:
         self.limits = limits or Limits()
         self.python = python or _default_python()
         self.harness = resources.files("r1data.verifiers.sandbox").joinpath("harness.py").read_text()
+        self.used_uids: set[int] = set()  # every uid this sandbox ran code as (for leak checks)
 
     def _uids(self) -> list[int]:
         # A fresh pair per run (process id and a counter), so that concurrent runs never share a uid:
         # RLIMIT_NPROC counts per uid, and a fork bomb in one run must not starve another.
         slot = (os.getpid() * 1024 + next(_RUN_COUNTER)) % UID_SLOTS
         base = UID_BASE + slot * 2
+        self.used_uids.update((base, base + 1))
         return [base, base + 1]
 
     def check(self) -> None:
