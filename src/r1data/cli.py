@@ -68,6 +68,32 @@ def _cmd_filter(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from r1data.generators.cli import generate_file
+
+    print(
+        generate_file(
+            args.input,
+            args.output,
+            args.endpoint,
+            args.model,
+            args.n,
+            max_tokens=args.max_tokens,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            concurrency=args.concurrency,
+            cache_path=args.cache,
+            api_key_env=args.api_key_env,
+            timeout_s=args.request_timeout,
+            retries=args.retries,
+            r1_conventions=not args.no_r1_conventions,
+            seed=args.seed,
+            progress=not args.quiet,
+        )
+    )
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets."
@@ -135,6 +161,43 @@ def make_parser() -> argparse.ArgumentParser:
     )
     filt.add_argument("--quiet", action="store_true", help="no progress bar")
     filt.set_defaults(func=_cmd_filter)
+
+    gen = sub.add_parser(
+        "generate",
+        help="N samples per prompt from OpenAI-compatible endpoints (resumable)",
+        description="Send every prompt record N times to one or more OpenAI-compatible chat endpoints "
+        "(vLLM serve, SGLang, hosted APIs) and write the records with their completions. "
+        "Finished requests are cached: a rerun sends only what is missing. Prompts that failed "
+        "for good go to OUTPUT.failures.jsonl with their reasons.",
+    )
+    gen.add_argument(
+        "input", help="input JSONL of prompt records (as for `r1data verify`, without completions)"
+    )
+    gen.add_argument("output", help="output JSONL")
+    gen.add_argument(
+        "--endpoint",
+        action="append",
+        required=True,
+        help="base URL ending in /v1; repeat for several servers (least-busy routing)",
+    )
+    gen.add_argument("--model", required=True, help="model name to request")
+    gen.add_argument("-n", type=int, default=1, help="samples per prompt (default 1)")
+    gen.add_argument("--max-tokens", type=int, default=32768)
+    gen.add_argument("--temperature", type=float, default=0.6, help="default 0.6 (R1's evaluation setting)")
+    gen.add_argument("--top-p", type=float, default=0.95, help="default 0.95")
+    gen.add_argument("--seed", type=int, help="base seed; sample i uses seed + i")
+    gen.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    gen.add_argument("--request-timeout", type=float, default=600.0, help="seconds per request")
+    gen.add_argument("--retries", type=int, default=5, help="retries per request on 429/5xx/timeouts/resets")
+    gen.add_argument("--cache", help="request cache (SQLite) path (default: OUTPUT.cache.sqlite)")
+    gen.add_argument("--api-key-env", default="R1DATA_API_KEY", help="environment variable with the API key")
+    gen.add_argument(
+        "--no-r1-conventions",
+        action="store_true",
+        help="keep system prompts and do not append the boxed-answer instruction to math prompts",
+    )
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_cmd_generate)
     return parser
 
 

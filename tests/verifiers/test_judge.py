@@ -85,7 +85,7 @@ def test_cascade_judges_only_undecided_and_records_who_decided(monkeypatch):
     assert [c.get("correct") for c in out[0]["completions"]] == [True, False, None, None, None]
     assert verdicts[0]["verifier"] == "judge" and verdicts[0]["version"] == "judge-model"
     assert verdicts[0]["rule_verdict"]["reason"] == "no_rule_verifier"
-    assert verdicts[3]["detail"] == "HTTP 500"
+    assert verdicts[3]["detail"] == "http_500"
     assert "rule_verdict" not in verdicts[4]  # rules decided it: the judge was not asked
     assert out[1]["completions"][0]["verdict"]["reason"] == "no_rule_verifier"  # no reference: not judged
     # 4 judged completions, the 500 retried once; the judge sees the final answer, not the reasoning

@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import re
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,45 +65,33 @@ def final_answer(completion: dict[str, Any]) -> str:
 
 class JudgeClient:
     def __init__(self, config: JudgeConfig):
+        from r1data.generators.client import ChatClient, EndpointConfig
+
         self.config = config
-        template = resources.files("r1data.verifiers").joinpath("templates/judge.txt").read_text()
-        self.template = template
+        self.template = resources.files("r1data.verifiers").joinpath("templates/judge.txt").read_text()
+        self.client = ChatClient(
+            EndpointConfig(
+                [config.endpoint],
+                config.model,
+                api_key_env=config.api_key_env,
+                timeout_s=config.timeout_s,
+                retries=config.retries,
+                backoff_s=config.backoff_s,
+            )
+        )
 
     def _request(self, messages: list[dict[str, str]]) -> str:
-        cfg = self.config
-        body = json.dumps(
-            {"model": cfg.model, "messages": messages, "temperature": 0.0, "max_tokens": cfg.max_tokens}
-        ).encode()
-        headers = {"Content-Type": "application/json"}
-        key = os.environ.get(cfg.api_key_env)
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        url = cfg.endpoint.rstrip("/") + "/chat/completions"
-        last = "no attempt"
-        for attempt in range(cfg.retries + 1):
-            if attempt:
-                time.sleep(cfg.backoff_s * 2 ** (attempt - 1))
-            try:
-                request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-                with urllib.request.urlopen(request, timeout=cfg.timeout_s) as response:
-                    payload = json.loads(response.read(1 << 20))
-                return str(payload["choices"][0]["message"]["content"] or "")[:MAX_REPLY_CHARS]
-            except urllib.error.HTTPError as exc:
-                last = f"HTTP {exc.code}"
-                if exc.code not in (408, 409, 429) and exc.code < 500:
-                    break  # a client error will not heal by retrying
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-                last = type(exc).__name__
-            except (ValueError, KeyError, IndexError, TypeError):
-                last = "malformed response"
-        raise JudgeError(last)
+        reply = self.client.complete(messages, {"temperature": 0.0, "max_tokens": self.config.max_tokens})
+        return reply["text"][:MAX_REPLY_CHARS]
 
     def judge(self, question: str, reference: str, answer: str) -> dict[str, Any]:
         prompt = self.template.format(question=question, reference=reference, answer=answer)
+        from r1data.generators.client import GenerationError
+
         try:
             reply = self._request([{"role": "user", "content": prompt}])
-        except JudgeError as exc:
-            return self._v("unknown", "judge_error", detail=str(exc))
+        except GenerationError as exc:
+            return self._v("unknown", "judge_error", detail=exc.reason)
         for match in reversed(_JSON.findall(reply)):
             try:
                 parsed = json.loads(match)
@@ -126,10 +110,6 @@ class JudgeClient:
 
     def _v(self, label: str, reason: str, **extra: Any) -> dict[str, Any]:
         return verdict(label, reason, "judge", self.config.model, **extra)
-
-
-class JudgeError(RuntimeError):
-    pass
 
 
 def _reference_text(record: dict[str, Any]) -> str | None:

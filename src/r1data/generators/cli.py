@@ -1,0 +1,84 @@
+"""``r1data generate IN OUT --endpoint URL --model NAME -n K``: N samples per prompt, resumable."""
+
+from __future__ import annotations
+
+import os
+
+import orjson
+from tqdm import tqdm
+
+from r1data.verifiers.cli import _open_output
+
+
+def generate_file(
+    input_path: str,
+    output_path: str,
+    endpoints: list[str],
+    model: str,
+    n: int,
+    max_tokens: int = 32768,
+    temperature: float = 0.6,
+    top_p: float = 0.95,
+    concurrency: int = 16,
+    cache_path: str | None = None,
+    api_key_env: str | None = "R1DATA_API_KEY",
+    timeout_s: float = 600.0,
+    retries: int = 5,
+    backoff_s: float = 1.0,
+    r1_conventions: bool = True,
+    seed: int | None = None,
+    progress: bool = True,
+) -> str:
+    from r1data.generators.client import ChatClient, EndpointConfig
+    from r1data.generators.generate import GenerationStats, RequestCache, generate_records
+    from r1data.io.readers import RecordReader
+
+    if not os.path.isfile(input_path):
+        raise FileNotFoundError(f"no such input file: {input_path}")
+    if n < 1:
+        raise ValueError("-n must be >= 1")
+    client = ChatClient(
+        EndpointConfig(
+            endpoints,
+            model,
+            api_key_env=api_key_env,
+            timeout_s=timeout_s,
+            retries=retries,
+            backoff_s=backoff_s,
+            routing="least_busy" if len(endpoints) > 1 else "round_robin",
+        )
+    )
+    cache = RequestCache(cache_path or output_path + ".cache.sqlite")
+    reader = RecordReader.for_file(input_path, output_path + ".quarantine.jsonl")
+    params = {"max_tokens": max_tokens, "temperature": temperature, "top_p": top_p}
+    if seed is not None:
+        params["seed"] = seed
+    stats = GenerationStats()
+    failures_path = output_path + ".failures.jsonl"
+    records = (doc.metadata for doc in reader.run())
+    try:
+        with (
+            _open_output(output_path) as out,
+            open(failures_path, "wb") as failures,
+            tqdm(desc="generate", unit="prompt", disable=not progress) as bar,
+        ):
+            for record, reasons in generate_records(
+                records, client, n, params, cache, concurrency, r1_conventions, stats
+            ):
+                if reasons:
+                    failures.write(orjson.dumps({"id": record["id"], "reasons": reasons}) + b"\n")
+                else:
+                    out.write(orjson.dumps(record) + b"\n")
+                bar.update()
+    finally:
+        cache.close()
+    s = stats.as_dict()
+    quarantined = int(reader.stats.stats["quarantined"].total)
+    return (
+        f"prompts in {s['prompts_in']} → done {s['prompts_done']}, failed {s['prompts_failed']}"
+        + (f" {s['failures_by_reason']}" if s["failures_by_reason"] else "")
+        + f"; quarantined {quarantined} line(s)\n"
+        f"requests sent {s['requests_sent']}, from cache {s['requests_cached']}; tokens in {s['tokens_prompt']}, "
+        f"out {s['tokens_completion']} ({s['completion_tokens_per_s']} tokens/s)\n"
+        f"output: {output_path}\nfailures: {failures_path}"
+    )

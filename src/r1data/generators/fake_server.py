@@ -1,0 +1,105 @@
+"""A FAKE chat-completions server on 127.0.0.1 for tests and benchmarks (not a model: a real vLLM engine
+cannot run in this project's test suite yet). It answers deterministically from the request and can inject faults: HTTP 500/429,
+a delay past the client's timeout, a connection reset, malformed JSON. Capacity can be bounded
+(``max_concurrent``) with a fixed ``latency_s`` per request, for throughput benchmarks."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeChatServer:
+    def __init__(
+        self,
+        fault_rate: float = 0.0,
+        faults=("500", "429", "timeout", "reset", "malformed"),
+        seed: int = 0,
+        latency_s: float = 0.0,
+        max_concurrent: int | None = None,
+        stall_s: float = 3.0,
+        always_fail: str | None = None,
+    ):
+        self.fault_rate, self.faults, self.latency_s, self.stall_s = fault_rate, faults, latency_s, stall_s
+        self.always_fail = always_fail
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.served = 0  # successful answers
+        self.requests = 0
+        self.slots = threading.Semaphore(max_concurrent) if max_concurrent else None
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                prompt = body["messages"][-1]["content"]
+                with server.lock:
+                    server.requests += 1
+                    fault = (
+                        server.rng.choice(server.faults) if server.rng.random() < server.fault_rate else None
+                    )
+                if server.always_fail and server.always_fail in prompt:
+                    fault = "500"
+                if fault == "timeout":
+                    time.sleep(server.stall_s)
+                    return
+                if fault == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
+                    self.connection.close()
+                    return
+                if fault in ("500", "429"):
+                    self._send(int(fault), b'{"error": "injected"}')
+                    return
+                if server.slots:
+                    server.slots.acquire()
+                try:
+                    time.sleep(server.latency_s)
+                finally:
+                    if server.slots:
+                        server.slots.release()
+                if fault == "malformed":
+                    self._send(200, b'{"choices": [')
+                    return
+                seed = body.get("seed", 0)
+                text = f"<think>\nthinking about: {prompt[:40]}\n</think>\n\nanswer #{seed} $\\boxed{{4}}$"
+                payload = {
+                    "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())},
+                }
+                with server.lock:
+                    server.served += 1
+                self._send(200, json.dumps(payload).encode())
+
+            def _send(self, status, data):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # the default backlog (5) drops connections under load
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,157 @@
+"""Generation against a FAKE loopback chat server: faults, resume, accounting, routing, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from r1data.generators.client import ChatClient, EndpointConfig, GenerationError
+from r1data.generators.fake_server import FakeChatServer
+from r1data.generators.generate import GenerationStats, RequestCache, build_messages, generate_records
+from tests.conftest import write_jsonl
+
+
+def records(n):
+    return [{"id": f"p{i}", "domain": "math", "prompt": f"What is {i} + {i}?"} for i in range(n)]
+
+
+def client(server, **kw):
+    return ChatClient(
+        EndpointConfig(
+            [server.url],
+            "teacher",
+            retries=kw.pop("retries", 8),
+            backoff_s=0.01,
+            max_backoff_s=0.05,
+            timeout_s=kw.pop("timeout_s", 1.0),
+            **kw,
+        )
+    )
+
+
+def test_r1_conventions_in_messages():
+    msgs = build_messages(
+        {
+            "messages": [{"role": "system", "content": "be nice"}, {"role": "user", "content": "1+1?"}],
+            "domain": "math",
+        }
+    )
+    assert msgs == [
+        {
+            "role": "user",
+            "content": "1+1?\nPlease reason step by step, and put your final answer within \\boxed{}.",
+        }
+    ]
+    assert build_messages({"prompt": "hi", "domain": "general"}) == [{"role": "user", "content": "hi"}]
+    assert build_messages({"prompt": "hi", "domain": "math"}, r1_conventions=False) == [
+        {"role": "user", "content": "hi"}
+    ]
+
+
+def test_every_prompt_completes_through_injected_faults_without_duplicates(tmp_path):
+    with FakeChatServer(fault_rate=0.3, seed=1, stall_s=1.5) as server:
+        stats = GenerationStats()
+        out = list(
+            generate_records(
+                records(30),
+                client(server),
+                4,
+                {"max_tokens": 64, "seed": 10},
+                RequestCache(str(tmp_path / "c.sqlite")),
+                concurrency=8,
+                stats=stats,
+            )
+        )
+    assert [r["id"] for r, _ in out] == [f"p{i}" for i in range(30)]
+    assert all(reasons == [] for _, reasons in out)
+    for record, _ in out:
+        assert [c["sample_index"] for c in record["completions"]] == [0, 1, 2, 3]
+        assert [c["text"].rsplit("#", 1)[1][:2] for c in record["completions"]] == ["10", "11", "12", "13"]
+    assert stats.prompts_done == 30 and stats.prompts_failed == 0
+    assert stats.requests_sent == 120 == server.served
+    assert stats.tokens_completion > 0 and stats.tokens_prompt > 0
+    assert server.requests > 120  # the faults were retried
+
+
+def test_a_request_that_fails_for_good_fails_its_prompt_with_the_reason(tmp_path):
+    with FakeChatServer(always_fail="13 + 13") as server:
+        stats = GenerationStats()
+        out = list(
+            generate_records(records(20), client(server, retries=2), 2, {}, RequestCache(None), stats=stats)
+        )
+    failed = [(r["id"], reasons) for r, reasons in out if reasons]
+    assert failed == [("p13", ["http_500", "http_500"])]
+    assert stats.prompts_done + stats.prompts_failed == stats.prompts_in == 20
+    assert "completions" not in out[13][0]  # nothing partial is written for a failed prompt
+
+
+def test_client_errors_are_not_retried_and_secrets_stay_out(monkeypatch):
+    monkeypatch.setenv("R1DATA_API_KEY", "sk-secret-xyz")
+    c = ChatClient(EndpointConfig(["http://127.0.0.1:9/v1"], "m", retries=1, backoff_s=0.01, timeout_s=1))
+    with pytest.raises(GenerationError) as info:
+        c.complete([{"role": "user", "content": "x"}])
+    assert info.value.reason == "connection_error" and "sk-secret" not in str(info.value)
+    with pytest.raises(ValueError):
+        EndpointConfig(["ftp://x"], "m")
+
+
+def test_least_busy_routing_spreads_requests_over_endpoints(tmp_path):
+    with FakeChatServer(latency_s=0.05) as a, FakeChatServer(latency_s=0.05) as b:
+        c = ChatClient(EndpointConfig([a.url, b.url], "m", routing="least_busy", timeout_s=5))
+        out = list(generate_records(records(20), c, 2, {}, RequestCache(None), concurrency=8))
+    assert all(not reasons for _, reasons in out)
+    assert a.served + b.served == 40 and min(a.served, b.served) >= 10
+
+
+def test_cli_resume_after_a_kill_regenerates_nothing_finished(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", records(40))
+    out = tmp_path / "out.jsonl"
+    with FakeChatServer(latency_s=0.05, max_concurrent=4) as server:
+        cmd = [
+            sys.executable,
+            "-m",
+            "r1data.cli",
+            "generate",
+            str(src),
+            str(out),
+            "--endpoint",
+            server.url,
+            "--model",
+            "teacher",
+            "-n",
+            "3",
+            "--concurrency",
+            "4",
+            "--quiet",
+            "--seed",
+            "0",
+        ]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.time() + 60
+        while server.served < 40 and time.time() < deadline:
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)  # killed mid-run
+        proc.wait()
+        time.sleep(0.5)  # requests in flight at the kill are still answered (to nobody)
+        first = server.served
+        assert 40 <= first < 120
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    import re
+
+    sent, cached = map(int, re.search(r"requests sent (\d+), from cache (\d+)", result.stdout).groups())
+    # the rerun asks only for what was not finished: requests still in flight at the kill (at most the
+    # concurrency) were answered but never cached, so they are the only ones asked twice
+    assert sent + cached == 120
+    assert first - 4 <= cached <= first
+    assert server.served == first + sent
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [f"p{i}" for i in range(40)]  # each prompt exactly once
+    assert all([c["sample_index"] for c in r["completions"]] == [0, 1, 2] for r in rows)
+    assert (tmp_path / "out.jsonl.failures.jsonl").read_text() == ""
