@@ -155,3 +155,63 @@ def test_cli_resume_after_a_kill_regenerates_nothing_finished(tmp_path):
     assert [r["id"] for r in rows] == [f"p{i}" for i in range(40)]  # each prompt exactly once
     assert all([c["sample_index"] for c in r["completions"]] == [0, 1, 2] for r in rows)
     assert (tmp_path / "out.jsonl.failures.jsonl").read_text() == ""
+
+
+def test_recipe_generate_verify_select_write_against_the_fake_server(tmp_path):
+    from pathlib import Path
+
+    import datasets
+
+    from r1data.pipelines import run_recipe
+    from r1data.pipelines.recipe import Recipe
+
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": f"p{i}", "prompt": f"What is {i} + {i}?", "reference": {"answer": "4" if i % 2 else "5"}}
+            for i in range(12)
+        ],
+    )
+    with FakeChatServer(fault_rate=0.2, seed=3, stall_s=1.5) as server:
+        recipe = Recipe.model_validate(
+            {
+                "name": "gen",
+                "input": {"path": str(src)},
+                "stages": [
+                    {
+                        "name": "generate",
+                        "steps": [
+                            {
+                                "generate": {
+                                    "endpoints": [server.url],
+                                    "model": "teacher",
+                                    "n": 3,
+                                    "seed": 0,
+                                    "concurrency": 6,
+                                    "timeout_s": 1.0,
+                                    "retries": 8,
+                                    "cache_dir": str(tmp_path / "cache"),
+                                }
+                            }
+                        ],
+                    },
+                    {
+                        "name": "verify",
+                        "steps": ["parse_traces", {"verify": {"domain": "math", "workers": 1}}],
+                    },
+                    {"name": "select", "steps": [{"select": {"policy": "all"}}, "format_r1"]},
+                ],
+            }
+        )
+        result = run_recipe(recipe, str(tmp_path / "out"))
+    f = result.funnel["completions"]
+    # the fake teacher always answers 4: prompts whose reference is 4 keep all 3 samples
+    assert (f["in"], f["kept"], f["dropped_by_reason"]) == (36, 18, {"fail_not_equivalent": 18})
+    stats = json.loads(Path(result.stats_path).read_text())
+    assert stats["generation"]["requests_sent"] == 36 and stats["generation"]["tokens_completion"] > 0
+    assert stats["generation"]["completion_tokens_per_kept_row"] == round(
+        stats["generation"]["tokens_completion"] / 18, 1
+    )
+    assert "completion tokens per published row" in Path(result.card_path).read_text()
+    ds = datasets.load_dataset(result.output_dir, split="train", cache_dir=str(tmp_path / "hf"))
+    assert ds.num_rows == 18 and ds[0]["messages"][1]["content"].startswith("<think>\n")

@@ -54,6 +54,14 @@ def render_card(recipe, stats: dict) -> str:
         if quarantined
         else "No input record was quarantined."
     )
+    generation = stats.get("generation") or {}
+    if generation:
+        quarantine_section += (
+            f"\n\nGeneration: {int(generation.get('requests_sent', 0))} requests sent "
+            f"({int(generation.get('requests_cached', 0))} answered from the request cache), "
+            f"{int(generation.get('tokens_prompt', 0))} prompt and {int(generation.get('tokens_completion', 0))} "
+            f"completion tokens; {generation['completion_tokens_per_kept_row']} completion tokens per published row."
+        )
     hits = stats.get("decontamination") or {}
     if hits:
         quarantine_section += (

@@ -3,7 +3,7 @@
 Two equations must hold, and :func:`build_funnel` raises if they do not (that would be a bug):
 
 * records:     ``in = ok + quarantined``
-* completions: ``in (of ok records) = kept rows + dropped, by reason``
+* completions: ``in (of ok records, plus generated ones) = kept rows + dropped, by reason``
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def build_funnel(stages: dict[str, dict[str, dict[str, float]]], first_stage: st
             "selected": int(every["records_selected"]),
         },
         "completions": {
-            "in": int(first["completions_in"]),
+            # read from the input, plus those a generation step added
+            "in": int(first["completions_in"]) + int(every["completions_generated"]),
             "kept": kept_rows,
             "dropped": int(every["completions_dropped"]),
             "dropped_by_reason": dict(sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))),

@@ -8,6 +8,7 @@ import inspect
 from datatrove.pipeline.base import PipelineStep
 
 STEPS: dict[str, str] = {
+    "generate": "r1data.generators.step:Generate",
     "parse_traces": "r1data.formats.steps:ParseTraces",
     "verify": "r1data.verifiers.step:Verify",
     "select": "r1data.filters.selection:Select",

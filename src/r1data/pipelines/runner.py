@@ -176,6 +176,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
         "funnel": funnel,
         "provenance": provenance,
         "decontamination": _decontamination_hits(stage_stats),
+        "generation": _generation_accounting(stage_stats, rows),
         "versions": package_versions(),
         "shards": shards,
         "stages": stage_stats,
@@ -200,6 +201,23 @@ def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
         for column, counter in counts.items():
             counter.update(str(v) for v in table.column(column).to_pylist())
     return rows, {k: dict(c.most_common()) for k, c in counts.items()}
+
+
+def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float]:
+    """Tokens and requests of generation steps, and the yield-adjusted cost: completion tokens spent
+    per published row (every sample generated, kept or not, divided by the rows that survived)."""
+    totals: dict[str, float] = {}
+    for steps in stage_stats.values():
+        for counters in steps.values():
+            for key, value in counters.items():
+                if key.startswith("generation_"):
+                    name = key.removeprefix("generation_")
+                    totals[name] = totals.get(name, 0) + value
+    if totals:
+        totals["completion_tokens_per_kept_row"] = round(
+            totals.get("tokens_completion", 0) / max(1, kept_rows), 1
+        )
+    return totals
 
 
 def _decontamination_hits(stage_stats: dict) -> dict[str, int]:
