@@ -7,9 +7,9 @@ import re
 import subprocess
 import sys
 
+from r1data.generators.fake_server import FakeChatServer
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from tests.conftest import write_jsonl
-from tests.verifiers.chat_server import ScriptedChatServer
 
 SECRET = "sk-test-secret-123"
 UNDECIDED = {"label": "unknown", "reason": "no_rule_verifier", "verifier": "none"}
@@ -71,7 +71,7 @@ def records():
 
 def test_cascade_judges_only_undecided_and_records_who_decided(monkeypatch):
     monkeypatch.setenv("R1DATA_JUDGE_API_KEY", SECRET)
-    with ScriptedChatServer(grade) as server:
+    with FakeChatServer(reply=grade) as server:
         config = JudgeConfig(server.url, "judge-model", retries=1, backoff_s=0.01)
         out = list(iter_judged(JudgeClient(config), records()))
     verdicts = [c["verdict"] for c in out[0]["completions"]]
@@ -89,11 +89,9 @@ def test_cascade_judges_only_undecided_and_records_who_decided(monkeypatch):
     assert "rule_verdict" not in verdicts[4]  # rules decided it: the judge was not asked
     assert out[1]["completions"][0]["verdict"]["reason"] == "no_rule_verifier"  # no reference: not judged
     # 4 judged completions, the 500 retried once; the judge sees the final answer, not the reasoning
-    assert len(server.requests) == 5
-    assert all(
-        r["auth"] == f"Bearer {SECRET}" and r["path"] == "/v1/chat/completions" for r in server.requests
-    )
-    assert all("hmm" not in r["prompt"] for r in server.requests)
+    assert len(server.log) == 5
+    assert all(r["auth"] == f"Bearer {SECRET}" and r["path"] == "/v1/chat/completions" for r in server.log)
+    assert all("hmm" not in r["prompt"] for r in server.log)
     assert SECRET not in json.dumps(out)
 
 
@@ -108,7 +106,7 @@ def test_judge_can_audit_rule_failures():
             ],
         }
     ]
-    with ScriptedChatServer(grade) as server:
+    with FakeChatServer(reply=grade) as server:
         config = JudgeConfig(server.url, "m", on=("unknown", "fail"))
         (out,) = iter_judged(JudgeClient(config), recs)
     assert out["completions"][0]["verdict"]["label"] == "pass"
@@ -124,7 +122,7 @@ def test_unreachable_judge_is_unknown_not_a_crash():
 def test_cli_judge_flags_and_no_secret_in_output(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", records())
     out_path = tmp_path / "out.jsonl"
-    with ScriptedChatServer(grade) as server:
+    with FakeChatServer(reply=grade) as server:
         result = subprocess.run(
             [
                 sys.executable,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from datatrove.data import Document
 
+from r1data.generators.fake_server import FakeChatServer
 from r1data.verifiers.step import Verify
-from tests.verifiers.chat_server import ScriptedChatServer
 
 
 def run(step, records):
@@ -65,7 +65,7 @@ def test_a_domain_without_rules_is_decided_by_the_judge():
             "completions": [{"text": "<think>a</think>Paris"}, {"text": "<think>a</think>Rome"}],
         }
     ]
-    with ScriptedChatServer(reply) as server:
+    with FakeChatServer(reply=reply) as server:
         out, stats = run(Verify(domain="qa", judge={"endpoint": server.url, "model": "j"}), records)
     assert [c["correct"] for c in out[0]["completions"]] == [True, False]
     assert stats["decided_by_judge"] == 2

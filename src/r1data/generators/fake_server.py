@@ -1,7 +1,9 @@
 """A FAKE chat-completions server on 127.0.0.1 for tests and benchmarks (not a model: a real vLLM engine
 cannot run in this project's test suite yet). It answers deterministically from the request and can inject faults: HTTP 500/429,
 a delay past the client's timeout, a connection reset, malformed JSON. Capacity can be bounded
-(``max_concurrent``) with a fixed ``latency_s`` per request, for throughput benchmarks."""
+(``max_concurrent``) with a fixed ``latency_s`` per request, for throughput benchmarks. A ``reply``
+function ``prompt -> (status, text)`` scripts the answers instead (the judge tests); every request is
+logged in ``log`` (path, Authorization header, model, prompt)."""
 
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ class FakeChatServer:
         max_concurrent: int | None = None,
         stall_s: float = 3.0,
         always_fail: str | None = None,
+        reply=None,
     ):
         self.fault_rate, self.faults, self.latency_s, self.stall_s = fault_rate, faults, latency_s, stall_s
-        self.always_fail = always_fail
+        self.always_fail, self.reply = always_fail, reply
+        self.log: list[dict] = []
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.served = 0  # successful answers
@@ -41,9 +45,24 @@ class FakeChatServer:
                 prompt = body["messages"][-1]["content"]
                 with server.lock:
                     server.requests += 1
+                    server.log.append(
+                        {
+                            "path": self.path,
+                            "auth": self.headers.get("Authorization"),
+                            "model": body.get("model"),
+                            "prompt": prompt,
+                        }
+                    )
                     fault = (
                         server.rng.choice(server.faults) if server.rng.random() < server.fault_rate else None
                     )
+                if server.reply is not None:  # scripted answers
+                    status, text = server.reply(prompt)
+                    if status != 200:
+                        self._send(status, text.encode())
+                    else:
+                        self._answer(text, prompt)
+                    return
                 if server.always_fail and server.always_fail in prompt:
                     fault = "500"
                 if fault == "timeout":
@@ -69,7 +88,12 @@ class FakeChatServer:
                     self._send(200, b'{"choices": [')
                     return
                 seed = body.get("seed", 0)
-                text = f"<think>\nthinking about: {prompt[:40]}\n</think>\n\nanswer #{seed} $\\boxed{{4}}$"
+                self._answer(
+                    f"<think>\nthinking about: {prompt[:40]}\n</think>\n\nanswer #{seed} $\\boxed{{4}}$",
+                    prompt,
+                )
+
+            def _answer(self, text, prompt):
                 payload = {
                     "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from r1data.pipelines.step import R1Step
+from r1data.pipelines.step import R1Step, RecordStream
 
 
 class Generate(R1Step):
@@ -72,12 +72,8 @@ class Generate(R1Step):
         from r1data.generators.client import ChatClient
         from r1data.generators.generate import GenerationStats, RequestCache, generate_records
 
-        docs = {}
-
-        def records():
-            for doc in data:
-                docs[id(doc.metadata)] = doc
-                yield doc.metadata
+        stream_of = RecordStream(data)
+        records = stream_of.records
 
         cache_path = None
         if self.cache_dir:
@@ -95,7 +91,7 @@ class Generate(R1Step):
                 self.r1_conventions,
                 stats,
             ):
-                doc = docs.pop(id(record))
+                doc = stream_of.document(record)
                 if reasons:
                     self.drop_record(doc, f"generation_failed_{reasons[0]}")
                     continue

@@ -43,3 +43,25 @@ class R1Step(PipelineStep):
 
     def process(self, data):
         raise NotImplementedError
+
+
+class RecordStream:
+    """Hand a step's documents to record-level code (``Iterable[dict]`` in, same dicts out, in order)
+    and get each document back from its record:
+
+    >>> stream = RecordStream(iter([Document(text="q", id="1", metadata={"id": "1"})]))
+    >>> [stream.document(r).id for r in stream.records()]
+    ['1']
+    """
+
+    def __init__(self, data):
+        self._data = data
+        self._docs: dict[int, Document] = {}
+
+    def records(self):
+        for doc in self._data:
+            self._docs[id(doc.metadata)] = doc
+            yield doc.metadata
+
+    def document(self, record: dict) -> Document:
+        return self._docs.pop(id(record))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from r1data.pipelines.step import R1Step
+from r1data.pipelines.step import R1Step, RecordStream
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from r1data.verifiers.pool import BoundedPool
 from r1data.verifiers.runner import CHECKERS, iter_verified, mark_unverified
@@ -49,12 +49,8 @@ class Verify(R1Step):
         self.judge = JudgeConfig(**{**judge, "on": tuple(judge.get("on", ("unknown",)))}) if judge else None
 
     def process(self, data):
-        docs = {}
-
-        def records():
-            for doc in data:
-                docs[id(doc.metadata)] = doc
-                yield doc.metadata
+        stream_of = RecordStream(data)
+        records = stream_of.records
 
         with contextlib.ExitStack() as stack:
             pool = None
@@ -68,7 +64,7 @@ class Verify(R1Step):
             if self.judge:
                 stream = iter_judged(JudgeClient(self.judge), stream)
             for record in stream:
-                doc = docs.pop(id(record))
+                doc = stream_of.document(record)
                 if record.get("domain", "math") == self.domain:
                     for c in record.get("completions", ()):
                         v = c["verdict"]
