@@ -9,7 +9,7 @@ from collections import Counter
 import orjson
 from tqdm import tqdm
 
-from r1data.verifiers.cli import _open_output
+from r1data.io.writers import open_output
 
 
 class _JsonlSink:
@@ -20,7 +20,7 @@ class _JsonlSink:
 
     def __enter__(self):
         if self.file is None:
-            self.file = _open_output(self.path)
+            self.file = open_output(self.path)
         return self
 
     def __exit__(self, *exc):
@@ -69,7 +69,7 @@ def filter_file(
         stream = step.run(stream)
     try:
         with (
-            _open_output(output_path) as out,
+            open_output(output_path) as out,
             tqdm(desc="filter", unit="record", disable=not progress) as bar,
         ):
             for doc in stream:

@@ -17,6 +17,7 @@ from r1data.filters.language import LanguageConfig, detect_language, language_co
 from r1data.filters.readability import ReadabilityConfig, check_readability
 from r1data.formats.traces import split_trace
 from r1data.pipelines.step import R1Step
+from r1data.schemas.records import prompt_text
 
 
 class CompletionFilter(R1Step):
@@ -96,7 +97,7 @@ class LanguageMixFilter(CompletionFilter):
         if key not in self._targets:
             if len(self._targets) > 10_000:
                 self._targets.clear()
-            self._targets[key] = detect_language(record.get("prompt") or "")
+            self._targets[key] = detect_language(prompt_text(record))
         return self._targets[key]
 
     def judge(self, record, completion):

@@ -23,6 +23,7 @@ import xxhash
 
 from r1data.filters.textnorm import tokens
 from r1data.pipelines.step import R1Step
+from r1data.schemas.records import prompt_text
 
 BUILTIN = {  # name: (path in a shared/data-like folder, text column)
     "math500": ("math/math500_test.jsonl", "problem"),
@@ -181,7 +182,7 @@ class Decontaminate(R1Step):
     def process(self, data):
         for doc in data:
             record = doc.metadata
-            texts = [record.get("prompt") or doc.text]
+            texts = [prompt_text(record) or doc.text]
             if self.check_completions:
                 texts += [c.get("text", "") for c in record.get("completions") or []]
             found: set[str] = set()

@@ -6,6 +6,7 @@ from datatrove.data import Document
 
 from r1data.formats.traces import split_trace
 from r1data.pipelines.step import R1Step
+from r1data.schemas.records import prompt_text
 
 R1_TEMPLATE = "<think>\n{reasoning}\n</think>\n\n{summary}"
 
@@ -90,7 +91,7 @@ class FormatR1(R1Step):
 
     @staticmethod
     def _row(record: dict, c: dict, index: int) -> dict:
-        prompt = record.get("prompt") or record["messages"][-1]["content"]
+        prompt = prompt_text(record)
         messages = [m for m in record.get("messages") or [{"role": "user", "content": prompt}]]
         verdict = c.get("verdict") or {}
         selection = record.get("selection") or {}

@@ -7,7 +7,7 @@ import os
 import orjson
 from tqdm import tqdm
 
-from r1data.verifiers.cli import _open_output
+from r1data.io.writers import open_output
 
 
 def generate_file(
@@ -58,7 +58,7 @@ def generate_file(
     records = (doc.metadata for doc in reader.run())
     try:
         with (
-            _open_output(output_path) as out,
+            open_output(output_path) as out,
             open(failures_path, "wb") as failures,
             tqdm(desc="generate", unit="prompt", disable=not progress) as bar,
         ):

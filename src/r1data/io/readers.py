@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from r1data.io.mapping import ColumnMapping, MappingError
 from r1data.io.quarantine import QuarantineSink
+from r1data.schemas.records import prompt_text
 from r1data.schemas.validation import RecordError, validate_record
 
 DEFAULT_MAX_RECORD_BYTES = 64 * 2**20  # longest real R1 traces are ~0.3 MB; 8 of them fit with room
@@ -96,7 +97,7 @@ class _ValidatingReader:
             return None
         self.stat_update("records_in", "records_ok")
         self.stat_update("completions_in", value=len(record.get("completions", ())))
-        text = record.get("prompt") or record["messages"][-1]["content"]
+        text = prompt_text(record)
         return Document(text=text, id=record["id"], metadata=record)
 
     def _close_sink(self):

@@ -59,6 +59,19 @@ class HubShardWriter(ParquetWriter):
         )
 
 
+def open_output(path: str):
+    """A binary file for JSONL output, gzip or zstd compressed by the extension (.gz, .zst)."""
+    if path.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "wb")
+    if path.endswith(".zst"):
+        import zstandard
+
+        return zstandard.open(path, "wb")
+    return open(path, "wb")
+
+
 _PART = re.compile(r"^(\d+)_(\d+)\.parquet$")
 _FINAL = re.compile(r"^(?P<split>[\w-]+)-(\d{5})-of-(\d{5})\.parquet$")
 

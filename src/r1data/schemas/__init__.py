@@ -7,6 +7,7 @@ from r1data.schemas.records import (
     Reference,
     TokenCounts,
     Verdict,
+    prompt_text,
 )
 from r1data.schemas.validation import QUARANTINE_REASONS, RecordError, validate_record
 
@@ -21,6 +22,7 @@ __all__ = [
     "Reference",
     "TokenCounts",
     "Verdict",
+    "prompt_text",
     "sft_features",
     "validate_record",
 ]

@@ -96,9 +96,18 @@ class PromptRecord(_Open):
             raise ValueError("a record needs a non-empty 'prompt' or 'messages'")
         return self
 
-    def prompt_text(self) -> str:
-        """The user-visible prompt: ``prompt`` or the last user message."""
-        if self.prompt:
-            return self.prompt
-        users = [m.content for m in self.messages or [] if m.role == "user"]
-        return users[-1] if users else self.messages[-1].content
+
+def prompt_text(record: dict[str, Any]) -> str:
+    """The user-visible prompt of a record dict: ``prompt``, else the last user message, else the last
+    message ("" when there is none). The one definition used by readers, verifiers, filters and formats.
+
+    >>> prompt_text({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]})
+    'hi'
+    """
+    if record.get("prompt"):
+        return record["prompt"]
+    messages = record.get("messages") or []
+    users = [m.get("content", "") for m in messages if m.get("role") == "user"]
+    if users:
+        return users[-1]
+    return messages[-1].get("content", "") if messages else ""

@@ -9,21 +9,10 @@ import time
 import orjson
 from tqdm import tqdm
 
+from r1data.io.writers import open_output
 from r1data.verifiers.judge import JudgeClient, iter_judged
 from r1data.verifiers.pool import BoundedPool
 from r1data.verifiers.runner import CHECKERS, iter_verified, mark_unverified
-
-
-def _open_output(path: str):
-    if path.endswith(".gz"):
-        import gzip
-
-        return gzip.open(path, "wb")
-    if path.endswith(".zst"):
-        import zstandard
-
-        return zstandard.open(path, "wb")
-    return open(path, "wb")
 
 
 def verify_file(
@@ -47,7 +36,7 @@ def verify_file(
     start, n_records = time.monotonic(), 0
     records = (doc.metadata for doc in reader.run())
     os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)
-    with _open_output(output_path) as out, tqdm(desc="verify", unit="record", disable=not progress) as bar:
+    with open_output(output_path) as out, tqdm(desc="verify", unit="record", disable=not progress) as bar:
         pools = {domain: BoundedPool(checker, workers, timeout_s) for domain, checker in CHECKERS.items()}
         try:
             stream = records

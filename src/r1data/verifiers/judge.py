@@ -27,6 +27,7 @@ from typing import Any
 from loguru import logger
 
 from r1data.formats.traces import split_trace
+from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
 from r1data.verifiers.math_checker import boxed_contents
 
@@ -139,7 +140,7 @@ def iter_judged(
         for record in records:
             futures = []
             reference = _reference_text(record)
-            question = record.get("prompt") or ""
+            question = prompt_text(record)
             for completion in record.get("completions") or []:
                 current = completion.get("verdict") or {"label": "unknown"}
                 if current.get("label") in on and reference is not None:

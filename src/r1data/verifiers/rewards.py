@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 from typing import Any
 
+from r1data.schemas.records import prompt_text
 from r1data.verifiers.format_checker import check_format
 from r1data.verifiers.pool import BoundedPool
 from r1data.verifiers.runner import CHECKERS, iter_verified
@@ -39,10 +40,8 @@ def _text(completion: Any) -> str:
 
 
 def _prompt_text(prompt: Any) -> str:
-    if isinstance(prompt, list):
-        users = [m.get("content", "") for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
-        return users[-1] if users else ""
-    return str(prompt or "")
+    """TRL passes a prompt as a string or as a conversation."""
+    return prompt_text({"messages": prompt}) if isinstance(prompt, list) else str(prompt or "")
 
 
 def accuracy_reward(

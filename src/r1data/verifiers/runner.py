@@ -14,6 +14,7 @@ from typing import Any
 
 from loguru import logger
 
+from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of
 from r1data.verifiers.pool import BoundedPool
 
@@ -34,13 +35,6 @@ def _item(completion: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _prompt_of(record: dict[str, Any]) -> str | None:
-    if record.get("prompt"):
-        return record["prompt"]
-    users = [m.get("content", "") for m in record.get("messages") or [] if m.get("role") == "user"]
-    return users[-1] if users else None
-
-
 def _is_domain(record: dict[str, Any], domain: str) -> bool:
     return record.get("domain", "math") == domain and bool(record.get("completions"))
 
@@ -58,7 +52,7 @@ def iter_verified(
             if not _is_domain(record, domain):
                 held.append((record, None))
                 continue
-            reference, prompt = record.get("reference"), _prompt_of(record)
+            reference, prompt = record.get("reference"), prompt_text(record) or None
             decided, payloads = [], []
             for completion in record["completions"]:
                 item = _item(completion)
