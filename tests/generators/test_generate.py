@@ -13,7 +13,8 @@ import pytest
 
 from r1data.generators.client import ChatClient, EndpointConfig, GenerationError
 from r1data.generators.fake_server import FakeChatServer
-from r1data.generators.generate import GenerationStats, RequestCache, build_messages, generate_records
+from r1data.generators.generate import GenerationStats, RequestCache, generate_records
+from r1data.generators.rollouts import build_messages
 from tests.conftest import write_jsonl
 
 

@@ -173,3 +173,14 @@ def test_real_amc_float_answers_become_strings(tmp_path):
     spec = {"path": str(path), "mapping": {"id": "id", "prompt": "problem", "reference.answer": "answer"}}
     docs, _ = read_all(make_reader(spec, None, doc_progress=False))
     assert docs[0].metadata["reference"]["answer"] == "27"
+
+
+def test_for_file_reads_that_file_only_not_its_suffix_siblings(tmp_path):
+    # datatrove treats a wildcard-free pattern as a suffix: "reasoning.jsonl" would match "non_reasoning.jsonl"
+    write_jsonl(tmp_path / "reasoning.jsonl", [{"id": "a", "prompt": "1+1?"}])
+    write_jsonl(tmp_path / "non_reasoning.jsonl", [{"id": "b", "prompt": "hi"}])
+    write_jsonl(tmp_path / "[odd]*.jsonl", [{"id": "c", "prompt": "x"}])
+    ids = [d.id for d in RecordReader.for_file(str(tmp_path / "reasoning.jsonl"), str(tmp_path / "q/q.jsonl")).run()]
+    assert ids == ["a"]
+    odd = RecordReader.for_file(str(tmp_path / "[odd]*.jsonl"), str(tmp_path / "q/q.jsonl"))
+    assert [d.id for d in odd.run()] == ["c"]

@@ -1,4 +1,4 @@
-"""``r1data generate IN OUT --endpoint URL --model NAME -n K``: N samples per prompt, resumable."""
+"""``r1data generate IN OUT (--endpoint URL | --vllm-model PATH) --model NAME -n K``: rollouts, resumable."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from r1data.io.writers import open_output
 def generate_file(
     input_path: str,
     output_path: str,
-    endpoints: list[str],
-    model: str,
+    endpoints: list[str] | None,
+    model: str | None,
     n: int,
     max_tokens: int = 32768,
     temperature: float = 0.6,
@@ -28,17 +28,29 @@ def generate_file(
     r1_conventions: bool = True,
     seed: int | None = None,
     progress: bool = True,
+    vllm_model: str | None = None,
+    engine: dict | None = None,
+    method: str = "sample",
+    think_prefix: bool = False,
+    **rollout_options,
 ) -> str:
-    from r1data.generators.client import ChatClient, EndpointConfig
+    from r1data.generators.client import EndpointConfig
     from r1data.generators.generate import GenerationStats, RequestCache, generate_records
+    from r1data.generators.step import build_backend, build_rollout
     from r1data.io.readers import RecordReader
 
     if not os.path.isfile(input_path):
         raise FileNotFoundError(f"no such input file: {input_path}")
     if n < 1:
         raise ValueError("-n must be >= 1")
-    client = ChatClient(
-        EndpointConfig(
+    if bool(endpoints) == bool(vllm_model):
+        raise ValueError("give exactly one of --endpoint or --vllm-model")
+    rollout = build_rollout(method, n, r1_conventions, think_prefix, **rollout_options)
+    endpoint = None
+    if endpoints:
+        if not model:
+            raise ValueError("--model is required with --endpoint")
+        endpoint = EndpointConfig(
             endpoints,
             model,
             api_key_env=api_key_env,
@@ -47,7 +59,7 @@ def generate_file(
             backoff_s=backoff_s,
             routing="least_busy" if len(endpoints) > 1 else "round_robin",
         )
-    )
+    backend = build_backend(endpoint, vllm_model, engine, model)
     cache = RequestCache(cache_path or output_path + ".cache.sqlite")
     reader = RecordReader.for_file(input_path, output_path + ".quarantine.jsonl")
     params = {"max_tokens": max_tokens, "temperature": temperature, "top_p": top_p}
@@ -63,7 +75,7 @@ def generate_file(
             tqdm(desc="generate", unit="prompt", disable=not progress) as bar,
         ):
             for record, reasons in generate_records(
-                records, client, n, params, cache, concurrency, r1_conventions, stats
+                records, backend, rollout, params, cache, concurrency, stats
             ):
                 if reasons:
                     failures.write(orjson.dumps({"id": record["id"], "reasons": reasons}) + b"\n")

@@ -8,7 +8,10 @@
   with a sample that failed for good (after the client's retries) goes to the failures list with the
   reasons, and its finished samples stay cached for the next run. Each prompt is written exactly once
   per run: no duplicates.
-* R1 conventions (``r1_conventions``): no system prompt, the math instruction appended to math prompts.
+* What is asked and where the answers go is the rollout's business (:mod:`.rollouts`): plain N
+  samples with R1 conventions, few-shot long CoT, reflect-and-verify, reformat, refine, router.
+* Two backends behind one loop: OpenAI-compatible endpoints (:class:`.client.ChatClient`) and the vLLM
+  offline engine (:class:`.engine.VLLMEngine`).
 """
 
 from __future__ import annotations
@@ -25,8 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r1data.generators.client import ChatClient, GenerationError
-
-MATH_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+from r1data.generators.rollouts import Request, Rollout
 
 
 class RequestCache:
@@ -71,6 +73,7 @@ class GenerationStats:
     prompts_in: int = 0
     prompts_done: int = 0
     prompts_failed: int = 0
+    completions_added: int = 0
     requests_sent: int = 0
     requests_cached: int = 0
     tokens_prompt: int = 0
@@ -87,92 +90,166 @@ class GenerationStats:
         return out
 
 
-def build_messages(record: dict[str, Any], r1_conventions: bool = True) -> list[dict[str, str]]:
-    if record.get("messages"):
-        messages = [dict(m) for m in record["messages"]]
-    else:
-        messages = [{"role": "user", "content": record["prompt"]}]
-    if r1_conventions:
-        messages = [m for m in messages if m["role"] != "system"]  # R1: no system prompt
-        if record.get("domain", "math") == "math" and "\\boxed" not in messages[-1]["content"]:
-            messages[-1] = {
-                **messages[-1],
-                "content": messages[-1]["content"].rstrip() + "\n" + MATH_INSTRUCTION,
-            }
-    return messages
+def _completion(result: dict[str, Any], slot: int, model: str) -> dict[str, Any]:
+    return {
+        "text": result["text"],
+        "finish_reason": result["finish_reason"],
+        "tokens": result.get("tokens") or {},
+        "model": model,
+        "sample_index": slot,
+    }
+
+
+def _endpoint_call(client: ChatClient, request: Request, params: dict[str, Any]) -> dict[str, Any]:
+    """One chat request; a response prefix goes as a final assistant message that the server continues
+    (vLLM/SGLang ``continue_final_message``) and is put back in front of the text."""
+    if not request.prefix:
+        return client.complete(request.messages, params)
+    messages = [*request.messages, {"role": "assistant", "content": request.prefix}]
+    body = {**params, "continue_final_message": True, "add_generation_prompt": False}
+    result = client.complete(messages, body)
+    return {**result, "text": request.prefix + result["text"]}
 
 
 def generate_records(
     records: Iterable[dict[str, Any]],
-    client: ChatClient,
-    n: int,
+    backend: Any,
+    rollout: Rollout | int,
     params: dict[str, Any],
     cache: RequestCache,
     concurrency: int = 16,
-    r1_conventions: bool = True,
     stats: GenerationStats | None = None,
 ) -> Iterator[tuple[dict[str, Any], list[str]]]:
     """Yield ``(record, failure_reasons)`` in input order; ``failure_reasons`` is empty when every
-    sample of the prompt came back (then the record has ``completions``)."""
+    request of the record came back (then the rollout has put the responses into the record).
+
+    ``backend`` is a :class:`ChatClient` (requests run ``concurrency`` at a time, the window slides
+    so that the servers stay busy) or a batched engine such as :class:`~.engine.VLLMEngine`
+    (``concurrency`` records per ``generate`` call, the samples of a prompt as one request with ``n``).
+    An int ``rollout`` means ``n`` plain samples with R1 conventions."""
+    if isinstance(rollout, int):
+        rollout = Rollout(rollout)
     stats = stats or GenerationStats()
-    model = client.config.model
+    model = backend.model if getattr(backend, "batched", False) else backend.config.model
     start = time.monotonic()
+
+    def finish(record: dict, outcomes: list[dict | GenerationError]):
+        completions, reasons = [], []
+        for slot, outcome in enumerate(outcomes):
+            if isinstance(outcome, GenerationError):
+                reasons.append(outcome.reason)
+                stats.failures_by_reason[outcome.reason] += 1
+                continue
+            tokens = outcome.get("tokens") or {}
+            stats.tokens_prompt += tokens.get("prompt") or 0
+            stats.tokens_completion += tokens.get("completion") or 0
+            completions.append(_completion(outcome, slot, model))
+        if reasons:
+            stats.prompts_failed += 1
+        else:
+            stats.prompts_done += 1
+            stats.completions_added += rollout.finish(record, completions)
+        stats.seconds = time.monotonic() - start
+        return record, reasons
+
+    def keyed(record: dict) -> list[tuple[Request, str]]:
+        stats.prompts_in += 1
+        return [
+            (r, RequestCache.key(model, r.messages + ([{"prefix": r.prefix}] if r.prefix else []), params, r.slot))
+            for r in rollout.requests(record)
+        ]
+
+    if getattr(backend, "batched", False):
+        yield from _batched(records, backend, params, cache, max(1, concurrency), stats, keyed, finish)
+    else:
+        yield from _threaded(records, backend, params, cache, max(1, concurrency), stats, keyed, finish)
+
+
+def _sample_params(params: dict[str, Any], slot: int) -> dict[str, Any]:
+    if "seed" not in params:
+        return params
+    return {**params, "seed": params["seed"] + slot}  # distinct, reproducible samples
+
+
+def _threaded(records, client, params, cache, concurrency, stats, keyed, finish):
     lock = threading.Lock()
 
-    def one(messages: list, index: int) -> dict[str, Any]:
-        key = RequestCache.key(model, messages, params, index)
+    def one(request: Request, key: str) -> dict[str, Any]:
         cached = cache.get(key)
         if cached is not None:
             with lock:
                 stats.requests_cached += 1
             return cached
-        sample_params = dict(params)
-        if "seed" in params:
-            sample_params["seed"] = params["seed"] + index  # distinct, reproducible samples
-        result = client.complete(messages, sample_params)
+        result = _endpoint_call(client, request, _sample_params(params, request.slot))
         with lock:
             stats.requests_sent += 1
         cache.put(key, result)
         return result
 
+    def outcomes(futures: list[Future]) -> list[dict | GenerationError]:
+        out: list[dict | GenerationError] = []
+        for future in futures:
+            try:
+                out.append(future.result())
+            except GenerationError as exc:
+                out.append(exc)
+        return out
+
     held: collections.deque[tuple[dict, list[Future]]] = collections.deque()
-    window = max(1, 2 * concurrency // max(1, n) + 1)
     with ThreadPoolExecutor(concurrency) as pool:
-
-        def finish(record: dict, futures: list[Future]):
-            completions, reasons = [], []
-            for index, future in enumerate(futures):
-                try:
-                    result = future.result()
-                except GenerationError as exc:
-                    reasons.append(exc.reason)
-                    stats.failures_by_reason[exc.reason] += 1
-                    continue
-                tokens = result.get("tokens") or {}
-                stats.tokens_prompt += tokens.get("prompt") or 0
-                stats.tokens_completion += tokens.get("completion") or 0
-                completions.append(
-                    {
-                        "text": result["text"],
-                        "finish_reason": result["finish_reason"],
-                        "tokens": tokens,
-                        "model": model,
-                        "sample_index": index,
-                    }
-                )
-            if reasons:
-                stats.prompts_failed += 1
-            else:
-                stats.prompts_done += 1
-                record["completions"] = [*record.get("completions", []), *completions]
-            stats.seconds = time.monotonic() - start
-            return record, reasons
-
+        window = concurrency
         for record in records:
-            stats.prompts_in += 1
-            messages = build_messages(record, r1_conventions)
-            held.append((record, [pool.submit(one, messages, i) for i in range(n)]))
+            requests = keyed(record)
+            held.append((record, [pool.submit(one, r, k) for r, k in requests]))
+            window = max(1, 2 * concurrency // max(1, len(requests)) + 1)
             while len(held) > window:
-                yield finish(*held.popleft())
+                record, futures = held.popleft()
+                yield finish(record, outcomes(futures))
         while held:
-            yield finish(*held.popleft())
+            record, futures = held.popleft()
+            yield finish(record, outcomes(futures))
+
+
+def _batched(records, engine, params, cache, batch_records, stats, keyed, finish):
+    """Chunks of records → one engine call each; the uncached samples of one conversation go as one
+    request with ``n`` (seeded from the first missing slot when a seed is set)."""
+    from r1data.generators.engine import EngineRequest
+
+    def run(chunk: list[tuple[dict, list[tuple[Request, str]]]]):
+        groups: dict[str, list[tuple[int, int, Request, str]]] = {}
+        results: list[list[dict | GenerationError | None]] = []
+        for i, (_, requests) in enumerate(chunk):
+            row: list[dict | GenerationError | None] = []
+            for j, (request, key) in enumerate(requests):
+                cached = cache.get(key)
+                row.append(cached)
+                if cached is not None:
+                    stats.requests_cached += 1
+                    continue
+                conversation = json.dumps([request.messages, request.prefix], sort_keys=True)
+                groups.setdefault(conversation, []).append((i, j, request, key))
+            results.append(row)
+        batch = [
+            EngineRequest(members[0][2].messages, members[0][2].prefix, len(members),
+                          _sample_params(params, members[0][2].slot))
+            for members in groups.values()
+        ]  # fmt: skip
+        for members, outcome in zip(groups.values(), engine.generate(batch), strict=True):
+            for index, (i, j, _, key) in enumerate(members):
+                if isinstance(outcome, GenerationError):
+                    results[i][j] = outcome
+                    continue
+                stats.requests_sent += 1
+                cache.put(key, outcome[index])
+                results[i][j] = outcome[index]
+        for (record, _), row in zip(chunk, results, strict=True):
+            yield finish(record, row)
+
+    chunk: list[tuple[dict, list[tuple[Request, str]]]] = []
+    for record in records:
+        chunk.append((record, keyed(record)))
+        if len(chunk) >= batch_records:
+            yield from run(chunk)
+            chunk = []
+    if chunk:
+        yield from run(chunk)

@@ -1,28 +1,64 @@
-"""Pipeline step: N samples per prompt from OpenAI-compatible endpoints (see :mod:`.generate`)."""
+"""Pipeline step: rollouts from OpenAI-compatible endpoints or the vLLM engine (see :mod:`.generate`)."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from r1data.pipelines.step import R1Step, RecordStream
 
+_ROLLOUT_OPTIONS = ("examples", "shots", "template", "patterns", "cot_template")
+
+
+def build_rollout(method: str, n: int, r1_conventions: bool, think_prefix: bool, **options: Any):
+    """A rollout from step/CLI options; options left at None are not passed."""
+    from r1data.generators.rollouts import ROLLOUTS, RewriteRollout, RouterRollout, make_rollout
+
+    kwargs: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    kwargs["think_prefix"] = think_prefix
+    cls = ROLLOUTS.get(method)
+    if cls is not None and not issubclass(cls, RewriteRollout):
+        kwargs["n"] = n
+    elif n != 1:
+        raise ValueError(f"method {method!r} rewrites each completion once; n must be 1")
+    if cls is not None and not issubclass(cls, RouterRollout):
+        kwargs["r1_conventions"] = r1_conventions
+    return make_rollout(method, **kwargs)
+
+
+def build_backend(endpoint=None, vllm_model: str | None = None, engine: dict | None = None, model: str | None = None):
+    """A ChatClient for endpoints, or a VLLMEngine for a local model path."""
+    if vllm_model:
+        from r1data.generators.engine import VLLMEngine
+
+        return VLLMEngine(vllm_model, model_name=model, **(engine or {}))
+    from r1data.generators.client import ChatClient
+
+    return ChatClient(endpoint)
+
 
 class Generate(R1Step):
-    """Add ``n`` completions to every record.
+    """Rollouts for every record: ``n`` samples per prompt, or another method (:mod:`.rollouts`).
 
     Args:
         endpoints: base URLs (…/v1) of vLLM/SGLang servers or hosted APIs; several → least-busy routing.
-        model: model name to request.
+        vllm_model: instead of endpoints, a model path for the vLLM offline engine in this process
+            (``engine``: extra ``vllm.LLM`` arguments, e.g. ``tensor_parallel_size``, ``max_model_len``).
+        model: model name to request (engine: the name recorded; default the path).
         n: samples per prompt.
+        method: ``sample`` | ``few_shot`` (``examples``: JSONL of prompt/reasoning/summary, ``shots``) |
+            ``reflect_verify`` | ``reformat`` | ``refine`` (``template``: another template file) |
+            ``router`` (``patterns``: trivial-prompt patterns file, ``cot_template``).
+        think_prefix: make responses start with ``<think>\\n`` (R1 advice; endpoints: vLLM/SGLang only).
         max_tokens / temperature / top_p / seed: sampling (R1 defaults: 0.6 and 0.95).
-        concurrency: requests in flight per task.
+        concurrency: requests in flight per task (engine: records per batch).
         cache_dir: where each task keeps its request cache (``<rank>.sqlite``); a relaunch resumes.
         api_key_env: environment variable holding the API key.
         r1_conventions: no system prompt; the boxed-answer instruction appended to math prompts.
         timeout_s / retries: per request.
 
-    A prompt with a sample that failed for good is dropped (``generation_failed_<reason>``); its
-    finished samples stay cached for the next launch. Generated completions are counted
+    A record with a request that failed for good is dropped (``generation_failed_<reason>``); its
+    finished requests stay cached for the next launch. Added completions are counted
     (``completions_generated``) so that the funnel still adds up.
     """
 
@@ -30,9 +66,13 @@ class Generate(R1Step):
 
     def __init__(
         self,
-        endpoints: list[str] | str,
-        model: str,
+        endpoints: list[str] | str | None = None,
+        model: str | None = None,
         n: int = 1,
+        method: str = "sample",
+        vllm_model: str | None = None,
+        engine: dict | None = None,
+        think_prefix: bool = False,
         max_tokens: int = 32768,
         temperature: float = 0.6,
         top_p: float = 0.95,
@@ -43,59 +83,59 @@ class Generate(R1Step):
         r1_conventions: bool = True,
         timeout_s: float = 600.0,
         retries: int = 5,
+        examples: str | None = None,
+        shots: int | None = None,
+        template: str | None = None,
+        patterns: str | None = None,
+        cot_template: str | None = None,
         exclusion_writer=None,
     ):
         super().__init__(exclusion_writer)
         from r1data.generators.client import EndpointConfig
 
-        self.endpoint = EndpointConfig(
-            endpoints if isinstance(endpoints, list) else [endpoints],
-            model,
-            api_key_env=api_key_env,
-            timeout_s=timeout_s,
-            retries=retries,
-            routing="least_busy",
-        )
-        if n < 1:
-            raise ValueError("n must be >= 1")
-        self.n, self.concurrency, self.cache_dir, self.r1_conventions = (
-            n,
-            concurrency,
-            cache_dir,
-            r1_conventions,
-        )
+        if bool(endpoints) == bool(vllm_model):
+            raise ValueError("generate needs exactly one of 'endpoints' or 'vllm_model'")
+        if endpoints and not model:
+            raise ValueError("generate with endpoints needs 'model'")
+        self.endpoint = None
+        if endpoints:
+            self.endpoint = EndpointConfig(
+                endpoints if isinstance(endpoints, list) else [endpoints],
+                model,
+                api_key_env=api_key_env,
+                timeout_s=timeout_s,
+                retries=retries,
+                routing="least_busy",
+            )
+        self.vllm_model, self.engine_kwargs, self.model = vllm_model, engine or {}, model
+        options = dict(zip(_ROLLOUT_OPTIONS, (examples, shots, template, patterns, cot_template), strict=True))
+        self.rollout = build_rollout(method, n, r1_conventions, think_prefix, **options)
+        self.concurrency, self.cache_dir = concurrency, cache_dir
         self.params = {"max_tokens": max_tokens, "temperature": temperature, "top_p": top_p}
         if seed is not None:
             self.params["seed"] = seed
 
     def process(self, data):
-        from r1data.generators.client import ChatClient
         from r1data.generators.generate import GenerationStats, RequestCache, generate_records
 
         stream_of = RecordStream(data)
-        records = stream_of.records
-
         cache_path = None
         if self.cache_dir:
             os.makedirs(self.cache_dir, exist_ok=True)
             cache_path = os.path.join(self.cache_dir, f"{self._rank:05d}.sqlite")
         cache, stats = RequestCache(cache_path), GenerationStats()
+        backend = build_backend(self.endpoint, self.vllm_model, self.engine_kwargs, self.model)
+        added = 0
         try:
             for record, reasons in generate_records(
-                records(),
-                ChatClient(self.endpoint),
-                self.n,
-                self.params,
-                cache,
-                self.concurrency,
-                self.r1_conventions,
-                stats,
+                stream_of.records(), backend, self.rollout, self.params, cache, self.concurrency, stats
             ):
                 doc = stream_of.document(record)
                 if reasons:
                     self.drop_record(doc, f"generation_failed_{reasons[0]}")
                     continue
-                self.stat_update("completions_generated", value=self.n)
+                self.stat_update("completions_generated", value=stats.completions_added - added)
+                added = stats.completions_added
                 yield doc
         finally:
             cache.close()

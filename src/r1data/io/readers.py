@@ -11,6 +11,7 @@ Counters (per task, merged into stats.json): ``records_in`` = ``records_ok`` + `
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -149,9 +150,13 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
     @classmethod
     def for_file(cls, path: str, quarantine_file: str) -> RecordReader:
         """A reader of one file whose rejected rows go to ``quarantine_file`` (the CLIs' layout)."""
+        name = os.path.basename(path)
+        # datatrove reads a pattern without wildcards as a suffix ("*" + pattern): "a.jsonl" would also
+        # read "data.jsonl" beside it. A one-character class keeps the match exact.
+        exact = glob.escape(name) if glob.has_magic(name) or name[0] in "[]" else f"[{name[0]}]{name[1:]}"
         reader = cls(
             os.path.dirname(os.path.abspath(path)),
-            glob_pattern=os.path.basename(path),
+            glob_pattern=exact,
             quarantine_folder=os.path.dirname(os.path.abspath(quarantine_file)),
         )
         reader.quarantine_filename = os.path.basename(quarantine_file)

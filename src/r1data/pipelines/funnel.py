@@ -2,7 +2,7 @@
 
 Two equations must hold, and :func:`build_funnel` raises if they do not (that would be a bug):
 
-* records:     ``in = ok + quarantined``
+* records:     ``in = ok + quarantined`` (records added by a step, e.g. self-cognition, are ``added``)
 * completions: ``in (of ok records, plus generated ones) = kept rows + dropped, by reason``
 """
 
@@ -71,6 +71,7 @@ def build_funnel(stages: dict[str, dict[str, dict[str, float]]], first_stage: st
             "quarantined": int(first["quarantined"]),
             "quarantined_by_reason": dict(sorted(quarantined.items())),
             "dropped_by_reason": dict(sorted(records_dropped.items())),
+            "added": int(every["records_added"]),
             "selected": int(every["records_selected"]),
         },
         "completions": {
@@ -100,6 +101,8 @@ def format_funnel(funnel: dict) -> str:
         ),
         f"completions  in {comp['in']:>8} → kept {comp['kept']}, dropped {comp['dropped']}",
     ]
+    if rec.get("added"):
+        lines.insert(1, f"records added {rec['added']:>7} (by steps such as self_cognition)")
     lines += [f"    dropped {reason:<32} {n:>8}" for reason, n in comp["dropped_by_reason"].items()]
     if rec["dropped_by_reason"]:
         lines.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from importlib import resources
 from typing import Any, Literal
 
@@ -145,9 +146,29 @@ class Recipe(_Strict):
         return hashlib.sha256(orjson.dumps(self.model_dump(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(text: str, source: str = "recipe") -> str:
+    """``${VAR}`` and ``${VAR:-default}`` → the environment's value (endpoints, model names and paths
+    that differ between machines). A ``${VAR}`` without default that is not set is an error. Keep
+    secrets out of recipes: steps read API keys from the variable named by ``api_key_env``."""
+
+    def one(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name)
+        if value is None:
+            if default is None:
+                raise ValueError(f"{source}: environment variable {name} is not set and has no default")
+            return default
+        return value
+
+    return _ENV.sub(one, text)
+
+
 def load_recipe(path: str) -> Recipe:
     with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f)
+        data = yaml.safe_load(expand_env(f.read(), path))
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a recipe is a YAML mapping")
     return Recipe.model_validate(data)

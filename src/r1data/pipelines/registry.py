@@ -9,6 +9,8 @@ from datatrove.pipeline.base import PipelineStep
 
 STEPS: dict[str, str] = {
     "generate": "r1data.generators.step:Generate",
+    "self_cognition": "r1data.generators.self_cognition:SelfCognition",
+    "judge_quality": "r1data.verifiers.quality:QualityJudge",
     "parse_traces": "r1data.formats.steps:ParseTraces",
     "verify": "r1data.verifiers.step:Verify",
     "select": "r1data.filters.selection:Select",

@@ -8,6 +8,7 @@ Layout of an output directory::
     DIR/work/<stage>/*.jsonl.gz      records handed from one stage to the next
     DIR/logs/<stage>/                datatrove logs, per-task stats and completion markers
     DIR/quarantine/*.jsonl           input rows that could not enter, with their reason
+    DIR/cache/<stage>/<rank>.sqlite  request caches of generation steps (resume)
 
 Re-running a finished recipe skips every completed task (datatrove completion markers) and only
 re-writes the card. A different recipe on the same directory is refused unless ``force``.
@@ -69,6 +70,11 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
             quarantine_folder=os.path.join(output_dir, "quarantine", stage.name),
         )
     steps = [build_step(s.kind, s.params) for s in stage.steps]
+    for step in steps:
+        # generation steps keep their request cache in the output directory unless told otherwise, so
+        # that relaunching the recipe resends nothing that had finished
+        if hasattr(step, "cache_dir") and step.cache_dir is None:
+            step.cache_dir = os.path.join(output_dir, "cache", stage.name)
     if index == len(recipe.stages) - 1:
         writer = HubShardWriter(
             os.path.join(output_dir, "data"), recipe.output.max_shard_bytes, recipe.output.rows_per_group
@@ -207,8 +213,11 @@ def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float
     """Tokens and requests of generation steps, and the yield-adjusted cost: completion tokens spent
     per published row (every sample generated, kept or not, divided by the rows that survived)."""
     totals: dict[str, float] = {}
+    seconds = 0.0
     for steps in stage_stats.values():
         for counters in steps.values():
+            if any(key.startswith("generation_") for key in counters):
+                seconds += counters.get("time_s", 0.0)
             for key, value in counters.items():
                 if key.startswith("generation_"):
                     name = key.removeprefix("generation_")
@@ -217,6 +226,8 @@ def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float
         totals["completion_tokens_per_kept_row"] = round(
             totals.get("tokens_completion", 0) / max(1, kept_rows), 1
         )
+        totals["seconds"] = round(seconds, 2)
+        totals["completion_tokens_per_s"] = round(totals.get("tokens_completion", 0) / seconds, 1) if seconds else None
     return totals
 
 

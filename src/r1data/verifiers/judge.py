@@ -56,6 +56,18 @@ class JudgeConfig:
             raise ValueError(f"judge 'on' labels must be among unknown/fail/pass, got {self.on}")
 
 
+def last_json_with(reply: str, key: str) -> dict[str, Any]:
+    """The last flat JSON object in a model reply that has ``key``; ``{}`` when there is none."""
+    for match in reversed(_JSON.findall(reply[:MAX_REPLY_CHARS])):
+        try:
+            parsed = json.loads(match)
+        except ValueError:
+            continue
+        if isinstance(parsed, dict) and key in parsed:
+            return parsed
+    return {}
+
+
 def final_answer(completion: dict[str, Any]) -> str:
     summary = completion.get("summary")
     if summary is None:
@@ -93,20 +105,14 @@ class JudgeClient:
             reply = self._request([{"role": "user", "content": prompt}])
         except GenerationError as exc:
             return self._v("unknown", "judge_error", detail=exc.reason)
-        for match in reversed(_JSON.findall(reply)):
-            try:
-                parsed = json.loads(match)
-            except ValueError:
-                continue
-            label = {"correct": "pass", "incorrect": "fail"}.get(
-                str(parsed.get("verdict", "")).strip().lower()
+        parsed = last_json_with(reply, "verdict")
+        label = {"correct": "pass", "incorrect": "fail"}.get(str(parsed.get("verdict", "")).strip().lower())
+        if label:
+            return self._v(
+                label,
+                "judge_" + ("correct" if label == "pass" else "incorrect"),
+                explanation=str(parsed.get("reason", ""))[:500],
             )
-            if label:
-                return self._v(
-                    label,
-                    "judge_" + ("correct" if label == "pass" else "incorrect"),
-                    explanation=str(parsed.get("reason", ""))[:500],
-                )
         return self._v("unknown", "judge_unparsable")
 
     def _v(self, label: str, reason: str, **extra: Any) -> dict[str, Any]:

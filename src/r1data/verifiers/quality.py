@@ -1,0 +1,135 @@
+"""Quality judge for non-reasoning data (writing, factual QA, translation, general chat).
+
+No rule can decide these, so a judge model scores each completion 1–10 with
+``templates/quality_judge.txt`` and the completion passes when the score reaches ``min_score``. As in
+R1, helpfulness is judged on the final reply only: the summary after the chain of thought (the whole
+text for direct answers), never the reasoning. A reference answer, when the record has one (QA,
+translation), is shown to the judge. Completions already decided by a template (self-cognition) are
+left alone. Unparsable replies give ``unknown``/``judge_unparsable``, failed requests
+``unknown``/``judge_error``: neither is ever kept by ``select``.
+"""
+
+from __future__ import annotations
+
+import collections
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from typing import Any
+
+from r1data.formats.traces import split_trace
+from r1data.generators.rollouts import fill_template
+from r1data.pipelines.step import R1Step, RecordStream
+from r1data.schemas.records import prompt_text
+from r1data.verifiers.base import correct_of, verdict
+from r1data.verifiers.judge import last_json_with
+
+NON_REASONING_DOMAINS = ("writing", "qa", "translation", "general")
+
+
+def final_reply(completion: dict[str, Any]) -> str:
+    summary = completion.get("summary")
+    if summary is None:
+        summary = split_trace(completion.get("text", "")).summary
+    return summary.strip()
+
+
+class QualityJudge(R1Step):
+    """Set ``verdict``/``correct`` on completions of ``domains`` from a judge model's 1–10 score.
+
+    Args:
+        endpoint / model / api_key_env: the judge (any OpenAI-compatible endpoint).
+        domains: record domains to judge (default: writing, qa, translation, general).
+        min_score: pass at or above this score (default 7).
+        template: another template file with ``{prompt}``, ``{reference_block}``, ``{response}``.
+        concurrency / timeout_s / retries / max_tokens: per request.
+    """
+
+    name = "⚖️ judge quality"
+
+    def __init__(
+        self,
+        endpoint: str,
+        model: str,
+        domains: list[str] | tuple[str, ...] = NON_REASONING_DOMAINS,
+        min_score: int = 7,
+        api_key_env: str = "R1DATA_JUDGE_API_KEY",
+        template: str | None = None,
+        concurrency: int = 8,
+        timeout_s: float = 60.0,
+        retries: int = 3,
+        max_tokens: int = 256,
+        exclusion_writer=None,
+    ):
+        super().__init__(exclusion_writer)
+        from r1data.generators.client import EndpointConfig
+
+        if not 1 <= min_score <= 10:
+            raise ValueError("min_score must be within 1..10")
+        self.endpoint = EndpointConfig([endpoint], model, api_key_env=api_key_env, timeout_s=timeout_s,
+                                       retries=retries)  # fmt: skip
+        self.domains, self.min_score, self.concurrency = set(domains), min_score, concurrency
+        self.max_tokens = max_tokens
+        if template:
+            with open(template, encoding="utf-8") as f:
+                self.template = f.read()
+        else:
+            self.template = resources.files("r1data.verifiers").joinpath("templates/quality_judge.txt").read_text()
+
+    def _prompt(self, record: dict[str, Any], completion: dict[str, Any]) -> str:
+        reference = (record.get("reference") or {}).get("answer")
+        block = f"Reference answer (for checking facts):\n{reference}\n\n" if reference else ""
+        return fill_template(
+            self.template, prompt=prompt_text(record), reference_block=block, response=final_reply(completion)
+        )
+
+    def _judge(self, client, record, completion) -> dict[str, Any]:
+        from r1data.generators.client import GenerationError
+
+        model = self.endpoint.model
+        if not final_reply(completion):
+            return verdict("fail", "empty_reply", "quality_judge", model)
+        try:
+            reply = client.complete(
+                [{"role": "user", "content": self._prompt(record, completion)}],
+                {"temperature": 0.0, "max_tokens": self.max_tokens},
+            )["text"]
+        except GenerationError as exc:
+            return verdict("unknown", "judge_error", "quality_judge", model, detail=exc.reason)
+        parsed = last_json_with(reply, "score")
+        try:
+            score = float(parsed["score"])
+        except (KeyError, TypeError, ValueError):
+            return verdict("unknown", "judge_unparsable", "quality_judge", model)
+        if not 1 <= score <= 10:
+            return verdict("unknown", "judge_unparsable", "quality_judge", model)
+        label = "pass" if score >= self.min_score else "fail"
+        return verdict(label, f"score_{'at_least' if label == 'pass' else 'below'}_{self.min_score}",
+                       "quality_judge", model, score=score, explanation=str(parsed.get("reason", ""))[:500])  # fmt: skip
+
+    def process(self, data):
+        from r1data.generators.client import ChatClient
+
+        client = ChatClient(self.endpoint)
+        stream_of = RecordStream(data)
+        held: collections.deque = collections.deque()
+        with ThreadPoolExecutor(self.concurrency) as pool:
+
+            def drain(limit: int):
+                while len(held) > limit:
+                    record, jobs = held.popleft()
+                    for completion, future in jobs:
+                        v = future.result()
+                        completion["verdict"], completion["correct"] = v, correct_of(v)
+                        self.stat_update("completions_verified", f"verdict_{v['label']}",
+                                         f"verdict_{v['label']}_{v['reason']}", "decided_by_quality_judge")  # fmt: skip
+                    yield stream_of.document(record)
+
+            for record in stream_of.records():
+                jobs = []
+                if record.get("domain", "math") in self.domains:
+                    for c in record.get("completions") or ():
+                        if (c.get("verdict") or {}).get("verifier") != "template":
+                            jobs.append((c, pool.submit(self._judge, client, record, c)))
+                held.append((record, jobs))
+                yield from drain(4 * self.concurrency)
+            yield from drain(0)

