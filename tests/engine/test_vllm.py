@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from r1data.generators.fake_server import FakeChatServer
-from r1data.generators.rollouts import Rollout, RouterRollout
+from r1data.generators.rollouts import (
+    FewShotRollout,
+    RefineRollout,
+    ReflectVerifyRollout,
+    ReformatRollout,
+    Rollout,
+    RouterRollout,
+)
 from r1data.pipelines import load_recipe, run_recipe
 from r1data.pipelines.recipe import resolve_path
 from tests.engine.conftest import (
@@ -154,7 +160,7 @@ def test_non_reasoning_recipe_router_self_cognition_and_judge(vllm_server, tmp_p
     assert all("Orca" in r["messages"][-1]["content"] for r in identity)
     assert any("Example Labs" in r["messages"][-1]["content"] and "<think>" not in r["messages"][-1]["content"]
                for r in identity)  # fmt: skip
-    assert {r["language"] for r in identity} >= {"en", "zh", "ja", "ru"}
+    assert {r["id"].split("-")[2] for r in identity} == {"en", "zh", "es", "fr", "de", "ru", "ja"}
 
 
 def test_router_requests_match_what_the_server_counted(vllm_server, tmp_path):
@@ -179,35 +185,58 @@ def test_router_requests_match_what_the_server_counted(vllm_server, tmp_path):
 def test_cold_start_recipes_run_every_method(vllm_server, tmp_path, monkeypatch):
     """Few-shot long CoT, reflect-and-verify, refinement and reformatting against the real server. The
     tiny teacher has not learned these long prompts (its answers are whatever it makes of them), so
-    this checks what the pipeline asked and kept track of, not the quality of the answers."""
+    this checks what the pipeline asked (exact prompt lengths, counted by the server) and kept track
+    of, not the quality of the answers."""
     _recipe_env(monkeypatch, vllm_server)
     result = run_recipe(load_recipe(str(REPO / "recipes/cold_start.yaml")), str(tmp_path / "cs"))
     work = Path(result.output_dir) / "work"
     generated = [r for f in sorted((work / "generate").glob("*.jsonl.gz")) for r in _gz_jsonl(f)]
     assert len(generated) == 3
-    examples = read_jsonl(resolve_path("package://r1data/sample/long_cot_examples.jsonl"))
+    few_shot = FewShotRollout(resolve_path("package://r1data/sample/long_cot_examples.jsonl"), shots=2)
+    reflect = ReflectVerifyRollout()
     for record in generated:
-        methods = [c["rollout"] for c in record["completions"]]
-        assert methods == ["few_shot", "few_shot", "reflect_verify", "reflect_verify"]
-        few_shot_prompt = record["completions"][0]["tokens"]["prompt"]
-        # two worked examples went with the question
-        assert few_shot_prompt > sum(len(e["reasoning"].encode()) for e in examples[:1]) + 200
-        assert all("verdict" in c for c in record["completions"])
+        completions = record["completions"]
+        assert [c["rollout"] for c in completions] == ["few_shot"] * 2 + ["reflect_verify"] * 2
+        assert [c["tokens"]["prompt"] for c in completions] == [
+            chatml_tokens(few_shot.messages(record))
+        ] * 2 + [chatml_tokens(reflect.messages(record))] * 2
+        assert all(c["verdict"]["verifier"] for c in completions)
     refined = [r for f in sorted((work / "refine").glob("*.jsonl.gz")) for r in _gz_jsonl(f)]
-    for record in refined:
-        for c in record["completions"]:
-            assert c["rollout"] == "refine" and c["source_text"]
+    assert all(c["rollout"] == "refine" and c["source_text"] for r in refined for c in r["completions"])
     stats = json.loads(Path(result.stats_path).read_text())
     assert stats["generation"]["requests_sent"] == 12 + sum(len(r["completions"]) for r in refined)
 
     reformat = run_recipe(load_recipe(str(REPO / "recipes/cold_start_reformat.yaml")), str(tmp_path / "rf"))
     raw = {r["id"]: r for r in read_jsonl(resolve_path("package://r1data/sample/r1_zero_traces.jsonl"))}
-    work = Path(reformat.output_dir) / "work" / "reformat"
-    for record in (r for f in sorted(work.glob("*.jsonl.gz")) for r in _gz_jsonl(f)):
+    rewritten = [r for f in sorted((Path(reformat.output_dir) / "work" / "reformat").glob("*.jsonl.gz"))
+                 for r in _gz_jsonl(f)]  # fmt: skip
+    assert reformat.funnel["completions"]["in"] == 2
+    for record in rewritten:
         (c,) = record["completions"]
         assert c["rollout"] == "reformat" and c["source_model"] == "r1-zero-style"
         assert c["source_text"] == raw[record["id"]]["completions"][0]["text"]
-    assert reformat.funnel["completions"]["in"] == 2
+        assert c["tokens"]["prompt"] == chatml_tokens(
+            ReformatRollout().requests(raw[record["id"]])[0].messages
+        )
+
+
+def test_refine_rewrites_each_completion_once(vllm_server):
+    from r1data.generators.client import ChatClient, EndpointConfig
+    from r1data.generators.generate import GenerationStats, RequestCache, generate_records
+
+    record = {"id": "x", "domain": "math", "prompt": "What is 2+3?",
+              "completions": [{"text": "<think>2+3=5</think> 5", "model": "m", "verdict": {"label": "pass"}},
+                              {"text": "<think>two and three</think> \\boxed{5}", "model": "m"}]}  # fmt: skip
+    refine, stats = RefineRollout(), GenerationStats()
+    client = ChatClient(EndpointConfig([vllm_server], SERVED_NAME, retries=1))
+    ((out, reasons),) = generate_records([json.loads(json.dumps(record))], client, refine,
+                                         {"max_tokens": 64}, RequestCache(None), stats=stats)  # fmt: skip
+    assert not reasons and stats.requests_sent == 2 and stats.completions_added == 0
+    assert [c["source_text"] for c in out["completions"]] == [c["text"] for c in record["completions"]]
+    assert all("verdict" not in c and c["rollout"] == "refine" for c in out["completions"])
+    assert [c["tokens"]["prompt"] for c in out["completions"]] == [
+        chatml_tokens(r.messages) for r in refine.requests(record)
+    ]
 
 
 def _gz_jsonl(path: Path) -> list[dict]:

@@ -180,7 +180,10 @@ def test_for_file_reads_that_file_only_not_its_suffix_siblings(tmp_path):
     write_jsonl(tmp_path / "reasoning.jsonl", [{"id": "a", "prompt": "1+1?"}])
     write_jsonl(tmp_path / "non_reasoning.jsonl", [{"id": "b", "prompt": "hi"}])
     write_jsonl(tmp_path / "[odd]*.jsonl", [{"id": "c", "prompt": "x"}])
-    ids = [d.id for d in RecordReader.for_file(str(tmp_path / "reasoning.jsonl"), str(tmp_path / "q/q.jsonl")).run()]
+    ids = [
+        d.id
+        for d in RecordReader.for_file(str(tmp_path / "reasoning.jsonl"), str(tmp_path / "q/q.jsonl")).run()
+    ]
     assert ids == ["a"]
     odd = RecordReader.for_file(str(tmp_path / "[odd]*.jsonl"), str(tmp_path / "q/q.jsonl"))
     assert [d.id for d in odd.run()] == ["c"]

@@ -9,6 +9,7 @@ every sample. Dropped completions go to the exclusion writer inside a copy of th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from datatrove.data import Document
@@ -70,6 +71,8 @@ class LanguageMixFilter(CompletionFilter):
     Args:
         target_language: ISO 639-1 code; default: the record's ``language``, else detected from the prompt.
         min_consistency / min_foreign_words: thresholds of the ``mixed`` flag.
+        ignore_terms: words never counted as foreign (the assistant's name, its maker, product names
+            that stay in Latin script inside Chinese or Japanese text).
     """
 
     name = "🌐 language mix"
@@ -80,11 +83,14 @@ class LanguageMixFilter(CompletionFilter):
         target_language: str | None = None,
         min_consistency: float = 0.9,
         min_foreign_words: int = 3,
+        ignore_terms: list[str] | None = None,
         annotate_only: bool = False,
         exclusion_writer=None,
     ):
         super().__init__(annotate_only, exclusion_writer)
         self.target_language = target_language
+        terms = sorted({t for t in ignore_terms or () if t and t.strip()}, key=len, reverse=True)
+        self._ignore = re.compile("|".join(re.escape(t) for t in terms)) if terms else None
         self.config = LanguageConfig(min_foreign_words=min_foreign_words, min_consistency=min_consistency)
         self._targets: dict[str, str] = {}
 
@@ -103,6 +109,8 @@ class LanguageMixFilter(CompletionFilter):
     def judge(self, record, completion):
         trace = split_trace(completion.get("text", ""))
         cot = trace.reasoning if trace.format != "plain" else completion.get("text", "")
+        if self._ignore is not None:
+            cot = self._ignore.sub(" ", cot)
         result = language_consistency(cot, self.target_of(record), self.config)
         result["consistency"] = round(result["consistency"], 4)
         return result, "mixed" if result["mixed"] else None

@@ -116,3 +116,34 @@ class FormatR1(R1Step):
             "pass_rate": selection.get("pass_rate"),
             "completion_tokens": (c.get("tokens") or {}).get("completion"),
         }
+
+
+class FromSFT(R1Step):
+    """Existing SFT conversations as candidates: a record whose ``messages`` end with an assistant turn
+    gets that turn as its completion (``model``: ``teacher`` or the record's source) and keeps the
+    conversation before it as the prompt, so that the judge, the filters and ``select`` treat reused
+    data like generated data. Records without a final assistant turn pass unchanged (``generate`` can
+    answer them)."""
+
+    name = "♻️ from sft"
+
+    def __init__(self, teacher: str | None = None, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        self.teacher = teacher
+
+    def process(self, data):
+        for doc in data:
+            record = doc.metadata
+            messages = record.get("messages") or []
+            if messages and messages[-1].get("role") == "assistant" and messages[:-1]:
+                *context, answer = messages
+                record["messages"] = context
+                record["prompt"] = prompt_text({"messages": context})
+                record["completions"] = [
+                    *record.get("completions", []),
+                    {"text": answer.get("content", ""), "model": self.teacher or record.get("source") or "sft",
+                     "rollout": "sft"},
+                ]  # fmt: skip
+                doc.text = record["prompt"]
+                self.stat_update("completions_generated")
+            yield doc

@@ -89,7 +89,9 @@ class VLLMEngine:
 
         unknown = set(request.params) - _SAMPLING_KEYS
         if unknown:
-            raise ValueError(f"sampling parameters not supported by the vLLM engine backend: {sorted(unknown)}")
+            raise ValueError(
+                f"sampling parameters not supported by the vLLM engine backend: {sorted(unknown)}"
+            )
         return SamplingParams(n=request.n, **request.params)
 
     def generate(self, requests: list[EngineRequest]) -> list[list[dict[str, Any]] | GenerationError]:

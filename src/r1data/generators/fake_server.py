@@ -1,5 +1,6 @@
-"""A FAKE chat-completions server on 127.0.0.1 for tests and benchmarks (not a model: a real vLLM engine
-cannot run in this project's test suite yet). It answers deterministically from the request and can inject faults: HTTP 500/429,
+"""A FAKE chat-completions server on 127.0.0.1 for tests and benchmarks (not a model). It stands in
+where a real one cannot: fault injection, a server of known capacity for the throughput benchmark, and
+the judge (a strong judge model cannot run here; the tiny model of tests/engine cannot judge). It answers deterministically from the request and can inject faults: HTTP 500/429,
 a delay past the client's timeout, a connection reset, malformed JSON. Capacity can be bounded
 (``max_concurrent``) with a fixed ``latency_s`` per request, for throughput benchmarks. A ``reply``
 function ``prompt -> (status, text)`` scripts the answers instead (the judge tests); every request is

@@ -155,7 +155,12 @@ def generate_records(
     def keyed(record: dict) -> list[tuple[Request, str]]:
         stats.prompts_in += 1
         return [
-            (r, RequestCache.key(model, r.messages + ([{"prefix": r.prefix}] if r.prefix else []), params, r.slot))
+            (
+                r,
+                RequestCache.key(
+                    model, r.messages + ([{"prefix": r.prefix}] if r.prefix else []), params, r.slot
+                ),
+            )
             for r in rollout.requests(record)
         ]
 

@@ -166,7 +166,9 @@ class TemplateRollout(Rollout):
         self.template = load_template(template or self.template_name)
 
     def messages(self, record):
-        return [{"role": "user", "content": fill_template(self.template, problem=prompt_text(record).strip())}]
+        return [
+            {"role": "user", "content": fill_template(self.template, problem=prompt_text(record).strip())}
+        ]
 
 
 class ReflectVerifyRollout(TemplateRollout):

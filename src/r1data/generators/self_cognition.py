@@ -23,7 +23,9 @@ def load_self_cognition(path: str | None = None) -> dict[str, list[dict[str, str
     if path:
         with open(path, encoding="utf-8") as f:
             return yaml.safe_load(f)
-    text = resources.files("r1data.generators").joinpath("templates", "self_cognition.yaml").read_text("utf-8")
+    text = (
+        resources.files("r1data.generators").joinpath("templates", "self_cognition.yaml").read_text("utf-8")
+    )
     return yaml.safe_load(text)
 
 

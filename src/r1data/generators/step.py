@@ -26,7 +26,9 @@ def build_rollout(method: str, n: int, r1_conventions: bool, think_prefix: bool,
     return make_rollout(method, **kwargs)
 
 
-def build_backend(endpoint=None, vllm_model: str | None = None, engine: dict | None = None, model: str | None = None):
+def build_backend(
+    endpoint=None, vllm_model: str | None = None, engine: dict | None = None, model: str | None = None
+):
     """A ChatClient for endpoints, or a VLLMEngine for a local model path."""
     if vllm_model:
         from r1data.generators.engine import VLLMEngine
@@ -108,7 +110,9 @@ class Generate(R1Step):
                 routing="least_busy",
             )
         self.vllm_model, self.engine_kwargs, self.model = vllm_model, engine or {}, model
-        options = dict(zip(_ROLLOUT_OPTIONS, (examples, shots, template, patterns, cot_template), strict=True))
+        options = dict(
+            zip(_ROLLOUT_OPTIONS, (examples, shots, template, patterns, cot_template), strict=True)
+        )
         self.rollout = build_rollout(method, n, r1_conventions, think_prefix, **options)
         self.concurrency, self.cache_dir = concurrency, cache_dir
         self.params = {"max_tokens": max_tokens, "temperature": temperature, "top_p": top_p}
@@ -141,5 +145,6 @@ class Generate(R1Step):
             cache.close()
             for key in ("requests_sent", "requests_cached", "tokens_prompt", "tokens_completion"):
                 self.stat_update(f"generation_{key}", value=getattr(stats, key))
+            self.stat_update("generation_seconds", value=round(stats.seconds, 3))
             for reason, count in stats.failures_by_reason.items():
                 self.stat_update(f"generation_request_failures_{reason}", value=count)

@@ -107,6 +107,14 @@ class _ValidatingReader:
             self._sink = None
 
 
+def exact_glob(name: str) -> str:
+    """A datatrove glob pattern that matches the file ``name`` only. datatrove reads a pattern without
+    wildcards as a suffix (``"*" + pattern``): ``a.jsonl`` would also read ``data.jsonl`` beside it."""
+    if glob.has_magic(name) or name[:1] in "[]":
+        return glob.escape(name)
+    return f"[{name[0]}]{name[1:]}"
+
+
 class RecordReader(_ValidatingReader, BaseDiskReader):
     """Read prompt records from JSONL/Parquet files.
 
@@ -146,17 +154,14 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         self._setup_validation(mapping, keep_unmapped, quarantine_folder, max_record_bytes, source)
         self._rank = 0
         self._line_shard: tuple[int, int] | None = None
+        self.allow_empty = False
 
     @classmethod
     def for_file(cls, path: str, quarantine_file: str) -> RecordReader:
         """A reader of one file whose rejected rows go to ``quarantine_file`` (the CLIs' layout)."""
-        name = os.path.basename(path)
-        # datatrove reads a pattern without wildcards as a suffix ("*" + pattern): "a.jsonl" would also
-        # read "data.jsonl" beside it. A one-character class keeps the match exact.
-        exact = glob.escape(name) if glob.has_magic(name) or name[0] in "[]" else f"[{name[0]}]{name[1:]}"
         reader = cls(
             os.path.dirname(os.path.abspath(path)),
-            glob_pattern=exact,
+            glob_pattern=exact_glob(os.path.basename(path)),
             quarantine_folder=os.path.dirname(os.path.abspath(quarantine_file)),
         )
         reader.quarantine_filename = os.path.basename(quarantine_file)
@@ -224,6 +229,8 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
             yield from data
         self._rank = rank
         files = self.data_folder.list_files(recursive=self.recursive, glob_pattern=self.glob_pattern)
+        if not files and self.allow_empty:
+            return  # a previous stage that kept nothing
         if not files:
             raise FileNotFoundError(
                 f"no input files in {self.data_folder.path} matching {self.glob_pattern!r}"
@@ -310,7 +317,7 @@ def make_reader(
         )
     path = resolve_path(spec["path"])
     if os.path.isfile(path):
-        folder, pattern = os.path.dirname(path) or ".", os.path.basename(path)
+        folder, pattern = os.path.dirname(path) or ".", exact_glob(os.path.basename(path))
     else:
         folder, pattern = path, spec.get("glob")
     return RecordReader(

@@ -12,6 +12,7 @@ STEPS: dict[str, str] = {
     "self_cognition": "r1data.generators.self_cognition:SelfCognition",
     "judge_quality": "r1data.verifiers.quality:QualityJudge",
     "parse_traces": "r1data.formats.steps:ParseTraces",
+    "from_sft": "r1data.formats.steps:FromSFT",
     "verify": "r1data.verifiers.step:Verify",
     "select": "r1data.filters.selection:Select",
     "format_r1": "r1data.formats.steps:FormatR1",

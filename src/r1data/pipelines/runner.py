@@ -69,6 +69,7 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
             glob_pattern="*.jsonl.gz",
             quarantine_folder=os.path.join(output_dir, "quarantine", stage.name),
         )
+        reader.allow_empty = True  # the previous stage may have kept nothing
     steps = [build_step(s.kind, s.params) for s in stage.steps]
     for step in steps:
         # generation steps keep their request cache in the output directory unless told otherwise, so
@@ -213,11 +214,8 @@ def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float
     """Tokens and requests of generation steps, and the yield-adjusted cost: completion tokens spent
     per published row (every sample generated, kept or not, divided by the rows that survived)."""
     totals: dict[str, float] = {}
-    seconds = 0.0
     for steps in stage_stats.values():
         for counters in steps.values():
-            if any(key.startswith("generation_") for key in counters):
-                seconds += counters.get("time_s", 0.0)
             for key, value in counters.items():
                 if key.startswith("generation_"):
                     name = key.removeprefix("generation_")
@@ -226,8 +224,10 @@ def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float
         totals["completion_tokens_per_kept_row"] = round(
             totals.get("tokens_completion", 0) / max(1, kept_rows), 1
         )
-        totals["seconds"] = round(seconds, 2)
-        totals["completion_tokens_per_s"] = round(totals.get("tokens_completion", 0) / seconds, 1) if seconds else None
+        seconds = totals.get("seconds", 0)  # summed over tasks: per-task throughput, not wall clock
+        totals["completion_tokens_per_s"] = (
+            round(totals.get("tokens_completion", 0) / seconds, 1) if seconds else None
+        )
     return totals
 
 

@@ -73,7 +73,9 @@ class QualityJudge(R1Step):
             with open(template, encoding="utf-8") as f:
                 self.template = f.read()
         else:
-            self.template = resources.files("r1data.verifiers").joinpath("templates/quality_judge.txt").read_text()
+            self.template = (
+                resources.files("r1data.verifiers").joinpath("templates/quality_judge.txt").read_text()
+            )
 
     def _prompt(self, record: dict[str, Any], completion: dict[str, Any]) -> str:
         reference = (record.get("reference") or {}).get("answer")
