@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,16 +23,8 @@ from r1data.generators.rollouts import (
 )
 from r1data.pipelines import load_recipe, run_recipe
 from r1data.pipelines.recipe import resolve_path
-from tests.engine.conftest import (
-    ENGINE_ARGS,
-    MATH_ANSWERS,
-    NON_REASONING_ANSWERS,
-    REPO,
-    SERVED_NAME,
-    engine_env,
-    read_jsonl,
-    vllm_python,
-)
+from tests.engine.conftest import ENGINE_ARGS, REPO, SERVED_NAME, engine_env, vllm_python
+from tests.engine.teacher import MATH_ANSWERS, NON_REASONING_ANSWERS, read_jsonl
 
 pytestmark = pytest.mark.slow
 REASONING = resolve_path("package://r1data/sample/reasoning_prompts.jsonl")
@@ -89,6 +82,19 @@ def test_offline_engine_n_samples_then_verify_then_resume(tiny_model, tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert "requests sent 0, from cache 18" in again.stdout
     assert read_jsonl(out) == records
+    assert processes_mentioning(tiny_model) == []  # the engine's workers went with the CLI
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if text.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            continue
+    return found
 
 
 def _recipe_env(monkeypatch, url: str, **extra: str) -> None:
