@@ -252,4 +252,6 @@ def test_existing_sft_conversations_as_input(tmp_path):
         and two["teacher"] == "my-sft"
     )
     assert result.funnel["completions"] == {**result.funnel["completions"], "in": 3, "kept": 2}
-    assert len(judge.log) == 3 and "Capital of Italy?" in judge.log[1]["prompt"] + judge.log[0]["prompt"]
+    assert len(judge.log) == 3 and any(
+        "Capital of Italy?" in e["prompt"] for e in judge.log
+    )  # threads: any order
