@@ -250,3 +250,39 @@ def _gz_jsonl(path: Path) -> list[dict]:
 
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def test_offline_engine_inside_a_recipe(tiny_model, tmp_path):
+    """`generate: {vllm_model: …}` runs the engine in the stage's own process (datatrove's executor),
+    then verify → select → R1 rows."""
+    recipe = tmp_path / "engine.yaml"
+    recipe.write_text(f"""
+name: engine-recipe
+input: {{path: package://r1data/sample/reasoning_prompts.jsonl}}
+stages:
+  - name: generate
+    steps:
+      - generate:
+          vllm_model: {tiny_model}
+          model: tiny
+          n: 2
+          think_prefix: true
+          max_tokens: 200
+          seed: 3
+          engine: {{dtype: float32, max_model_len: 4096, enforce_eager: true}}
+      - parse_traces
+      - verify: {{domain: math}}
+  - name: select
+    steps: [select, format_r1]
+""")
+    out = tmp_path / "out"
+    r1data = str(Path(vllm_python()).parent / "r1data")
+    run = subprocess.run([r1data, "run", str(recipe), "--output", str(out)], capture_output=True, text=True,
+                         env=engine_env(), cwd=REPO, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["funnel"]["completions"]["in"] == 12 and stats["funnel"]["completions"]["kept"] == 10
+    assert stats["generation"]["requests_sent"] == 12
+    rows = rows_of(str(out))
+    assert sorted({r["prompt_id"] for r in rows}) == sorted(set(MATH_ANSWERS) - {"rs-sq"})
+    assert all(r["messages"][-1]["content"] == expected_math(r["prompt_id"]) for r in rows)
