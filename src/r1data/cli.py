@@ -217,7 +217,11 @@ def make_parser() -> argparse.ArgumentParser:
     gen.add_argument("--temperature", type=float, default=0.6, help="default 0.6 (R1's evaluation setting)")
     gen.add_argument("--top-p", type=float, default=0.95, help="default 0.95")
     gen.add_argument("--seed", type=int, help="base seed; sample i uses seed + i")
-    gen.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    gen.add_argument(
+        "--concurrency",
+        type=int,
+        help="requests in flight (default 16); engine: records per batch (default 1024)",
+    )
     gen.add_argument("--request-timeout", type=float, default=600.0, help="seconds per request")
     gen.add_argument("--retries", type=int, default=5, help="retries per request on 429/5xx/timeouts/resets")
     gen.add_argument("--cache", help="request cache (SQLite) path (default: OUTPUT.cache.sqlite)")

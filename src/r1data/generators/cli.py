@@ -19,7 +19,7 @@ def generate_file(
     max_tokens: int = 32768,
     temperature: float = 0.6,
     top_p: float = 0.95,
-    concurrency: int = 16,
+    concurrency: int | None = None,
     cache_path: str | None = None,
     api_key_env: str | None = "R1DATA_API_KEY",
     timeout_s: float = 600.0,
@@ -36,7 +36,7 @@ def generate_file(
 ) -> str:
     from r1data.generators.client import EndpointConfig
     from r1data.generators.generate import GenerationStats, RequestCache, generate_records
-    from r1data.generators.step import build_backend, build_rollout
+    from r1data.generators.step import build_backend, build_rollout, default_concurrency
     from r1data.io.readers import RecordReader
 
     if not os.path.isfile(input_path):
@@ -75,7 +75,7 @@ def generate_file(
             tqdm(desc="generate", unit="prompt", disable=not progress) as bar,
         ):
             for record, reasons in generate_records(
-                records, backend, rollout, params, cache, concurrency, stats
+                records, backend, rollout, params, cache, default_concurrency(concurrency, vllm_model), stats
             ):
                 if reasons:
                     failures.write(orjson.dumps({"id": record["id"], "reasons": reasons}) + b"\n")

@@ -39,6 +39,14 @@ def build_backend(
     return ChatClient(endpoint)
 
 
+def default_concurrency(concurrency: int | None, vllm_model: str | None) -> int:
+    if concurrency is not None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be >= 1")
+        return concurrency
+    return 1024 if vllm_model else 16
+
+
 class Generate(R1Step):
     """Rollouts for every record: ``n`` samples per prompt, or another method (:mod:`.rollouts`).
 
@@ -53,7 +61,8 @@ class Generate(R1Step):
             ``router`` (``patterns``: trivial-prompt patterns file, ``cot_template``).
         think_prefix: make responses start with ``<think>\\n`` (R1 advice; endpoints: vLLM/SGLang only).
         max_tokens / temperature / top_p / seed: sampling (R1 defaults: 0.6 and 0.95).
-        concurrency: requests in flight per task (engine: records per batch).
+        concurrency: requests in flight per task (default 16); engine: records per ``generate`` call
+            (default 1024: vLLM schedules its own batches and wants many requests at once).
         cache_dir: where each task keeps its request cache (``<rank>.sqlite``); a relaunch resumes.
         api_key_env: environment variable holding the API key.
         r1_conventions: no system prompt; the boxed-answer instruction appended to math prompts.
@@ -79,7 +88,7 @@ class Generate(R1Step):
         temperature: float = 0.6,
         top_p: float = 0.95,
         seed: int | None = None,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         cache_dir: str | None = None,
         api_key_env: str | None = "R1DATA_API_KEY",
         r1_conventions: bool = True,
@@ -114,7 +123,7 @@ class Generate(R1Step):
             zip(_ROLLOUT_OPTIONS, (examples, shots, template, patterns, cot_template), strict=True)
         )
         self.rollout = build_rollout(method, n, r1_conventions, think_prefix, **options)
-        self.concurrency, self.cache_dir = concurrency, cache_dir
+        self.concurrency, self.cache_dir = default_concurrency(concurrency, vllm_model), cache_dir
         self.params = {"max_tokens": max_tokens, "temperature": temperature, "top_p": top_p}
         if seed is not None:
             self.params["seed"] = seed
