@@ -39,7 +39,6 @@ import orjson
 from r1data.pipelines.recipe import resolve_path
 from r1data.schemas.records import prompt_text
 
-MATH_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 THINK_PREFIX = "<think>\n"
 REASONING_DOMAINS = {"math", "code", "science", "logic"}
 
@@ -59,6 +58,9 @@ def fill_template(template: str, **values: str) -> str:
     """Put values into ``{name}`` fields in one pass (a value that contains ``{other}`` stays as is);
     other braces are left alone."""
     return _FIELD.sub(lambda m: values[m.group(1)] if m.group(1) in values else m.group(0), template)
+
+
+MATH_INSTRUCTION = load_template("math_instruction.txt").strip()  # R1's advice for math prompts
 
 
 def build_messages(record: dict[str, Any], r1_conventions: bool = True) -> list[dict[str, str]]:
