@@ -216,3 +216,45 @@ def test_recipe_generate_verify_select_write_against_the_fake_server(tmp_path):
     assert "completion tokens per published row" in Path(result.card_path).read_text()
     ds = datasets.load_dataset(result.output_dir, split="train", cache_dir=str(tmp_path / "hf"))
     assert ds.num_rows == 18 and ds[0]["messages"][1]["content"].startswith("<think>\n")
+
+
+def test_recipe_killed_mid_generation_resumes_from_its_cache(tmp_path):
+    """`r1data run` killed during the generate stage, then run again on the same output directory: the
+    stage's request cache (DIR/cache/<stage>/, the runner's default) serves what had finished, and
+    every prompt is published exactly once."""
+    import pyarrow.parquet as pq
+    import yaml
+
+    src = write_jsonl(tmp_path / "in.jsonl", records(30))
+    out = tmp_path / "out"
+    with FakeChatServer(latency_s=0.05, max_concurrent=4) as server:
+        recipe = tmp_path / "r.yaml"
+        recipe.write_text(yaml.safe_dump({
+            "name": "gen-resume",
+            "input": {"path": str(src)},
+            "stages": [{"name": "generate", "steps": [
+                {"generate": {"endpoints": [server.url], "model": "teacher", "n": 2, "concurrency": 4, "seed": 0}},
+                {"format_r1": {"require_reasoning": False}}]}],
+        }))  # fmt: skip
+        cmd = [sys.executable, "-m", "r1data.cli", "run", str(recipe), "--output", str(out)]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.time() + 60
+        while server.served < 24 and time.time() < deadline:
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        time.sleep(0.5)
+        first = server.served
+        assert 24 <= first < 60
+        assert list((out / "cache" / "generate").glob("*.sqlite"))
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        # only the requests in flight at the kill (at most the concurrency) are asked twice
+        assert 60 <= server.served <= 60 + 4
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["generation"]["requests_cached"] >= first - 4
+    assert stats["generation"]["requests_sent"] + stats["generation"]["requests_cached"] == 60
+    rows = [r for shard in sorted((out / "data").glob("*.parquet")) for r in pq.read_table(shard).to_pylist()]
+    assert sorted(r["id"] for r in rows) == sorted(f"p{i}/{j}" for i in range(30) for j in range(2))
