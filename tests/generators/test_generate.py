@@ -213,7 +213,9 @@ def test_recipe_generate_verify_select_write_against_the_fake_server(tmp_path):
     assert stats["generation"]["completion_tokens_per_kept_row"] == round(
         stats["generation"]["tokens_completion"] / 18, 1
     )
-    assert "completion tokens per published row" in Path(result.card_path).read_text()
+    card = Path(result.card_path).read_text()
+    assert "completion tokens per published row" in card
+    assert stats["generation"]["completion_tokens_per_s"] > 0 and "completion tokens/s per task" in card
     ds = datasets.load_dataset(result.output_dir, split="train", cache_dir=str(tmp_path / "hf"))
     assert ds.num_rows == 18 and ds[0]["messages"][1]["content"].startswith("<think>\n")
 

@@ -62,6 +62,17 @@ def render_card(recipe, stats: dict) -> str:
             f"{int(generation.get('tokens_prompt', 0))} prompt and {int(generation.get('tokens_completion', 0))} "
             f"completion tokens; {generation['completion_tokens_per_kept_row']} completion tokens per published row."
         )
+        if generation.get("completion_tokens_per_s"):
+            quarantine_section += (
+                f" Throughput: {generation['completion_tokens_per_s']} completion tokens/s per task."
+            )
+        failures = {
+            k.removeprefix("request_failures_"): int(v)
+            for k, v in generation.items()
+            if k.startswith("request_failures_")
+        }
+        if failures:
+            quarantine_section += " Requests that failed for good, by reason: " + _inline(failures) + "."
     hits = stats.get("decontamination") or {}
     if hits:
         quarantine_section += (
