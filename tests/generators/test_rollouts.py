@@ -214,6 +214,10 @@ def test_expand_env(monkeypatch):
     assert expand_env("a: ${R1_X}\nb: ${R1_MISSING:-7}\nc: ${R1_MISSING:-}") == "a: http://h:1/v1\nb: 7\nc: "
     with pytest.raises(ValueError, match="R1_MISSING is not set"):
         expand_env("a: ${R1_MISSING}", "r.yaml")
+    monkeypatch.setenv("HF_TOKEN", "hf_secret_value")
+    with pytest.raises(ValueError, match="looks like a secret") as info:
+        expand_env("token: ${HF_TOKEN}")
+    assert "hf_secret_value" not in str(info.value)
 
 
 def test_existing_sft_conversations_as_input(tmp_path):

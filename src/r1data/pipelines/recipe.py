@@ -146,16 +146,24 @@ class Recipe(_Strict):
         return hashlib.sha256(orjson.dumps(self.model_dump(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
+_SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 def expand_env(text: str, source: str = "recipe") -> str:
     """``${VAR}`` and ``${VAR:-default}`` → the environment's value (endpoints, model names and paths
-    that differ between machines). A ``${VAR}`` without default that is not set is an error. Keep
-    secrets out of recipes: steps read API keys from the variable named by ``api_key_env``."""
+    that differ between machines). A ``${VAR}`` without default that is not set is an error, and so is
+    a variable whose name looks like a secret (``*TOKEN*``, ``*KEY*`` …): steps read API keys from the
+    variable named by ``api_key_env``."""
 
     def one(match: re.Match) -> str:
         name, default = match.group(1), match.group(2)
+        if _SECRET_NAME.search(name):
+            # the expanded recipe is written to recipe.json and summarised in the card
+            raise ValueError(
+                f"{source}: ${{{name}}} looks like a secret; recipes are published with the data. "
+                "Steps read keys themselves from the variable named by `api_key_env`."
+            )
         value = os.environ.get(name)
         if value is None:
             if default is None:
