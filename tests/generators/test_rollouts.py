@@ -218,6 +218,10 @@ def test_expand_env(monkeypatch):
     with pytest.raises(ValueError, match="looks like a secret") as info:
         expand_env("token: ${HF_TOKEN}")
     assert "hf_secret_value" not in str(info.value)
+    for name in ("OPENAI_API_KEY", "MY_SECRET", "DB_PASSWORD"):
+        with pytest.raises(ValueError, match="looks like a secret"):
+            expand_env(f"x: ${{{name}:-a}}")
+    assert expand_env("n: ${R1DATA_MAX_TOKENS:-64}") == "n: 64"  # not a secret
 
 
 def test_existing_sft_conversations_as_input(tmp_path):
