@@ -263,3 +263,24 @@ def test_existing_sft_conversations_as_input(tmp_path):
     assert len(judge.log) == 3 and any(
         "Capital of Italy?" in e["prompt"] for e in judge.log
     )  # threads: any order
+
+
+def test_cli_reformat_method_against_the_fake_server(tmp_path, capsys):
+    from r1data.cli import main
+    from r1data.pipelines.recipe import resolve_path
+
+    src = resolve_path("package://r1data/sample/r1_zero_traces.jsonl")
+    out = tmp_path / "reformatted.jsonl"
+    with FakeChatServer(reply=lambda prompt: (200, "<think>\nneat steps\n</think>\n\n\\boxed{27}")) as server:
+        code = main(["generate", src, str(out), "--endpoint", server.url, "--model", "m", "--method", "reformat",
+                     "--quiet"])  # fmt: skip
+    assert code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [len(r["completions"]) for r in rows] == [1, 1]
+    assert all(c["rollout"] == "reformat" and c["source_text"].startswith("<think>")
+               for r in rows for c in r["completions"])  # fmt: skip
+    assert all("Raw trace:" in entry["prompt"] for entry in server.log) and len(server.log) == 2
+    bad = ["generate", src, str(out), "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--method", "refine",
+           "-n", "2", "--quiet"]  # fmt: skip
+    assert main(bad) == 2
+    assert "n must be 1" in capsys.readouterr().err
