@@ -254,11 +254,18 @@ def _gz_jsonl(path: Path) -> list[dict]:
 
 def test_offline_engine_inside_a_recipe(tiny_model, tmp_path):
     """`generate: {vllm_model: …}` runs the engine in the stage's own process (datatrove's executor),
-    then verify → select → R1 rows."""
+    then verify → select → R1 rows. A prompt longer than the context fails alone (the batch is
+    bisected to find it) and is dropped with its reason."""
+    prompts = read_jsonl(REASONING)
+    prompts.insert(
+        2, {"id": "too-long", "domain": "math", "prompt": "x " * 3000, "reference": {"answer": "1"}}
+    )
+    src = tmp_path / "prompts.jsonl"
+    src.write_text("".join(json.dumps(p) + "\n" for p in prompts))
     recipe = tmp_path / "engine.yaml"
     recipe.write_text(f"""
 name: engine-recipe
-input: {{path: package://r1data/sample/reasoning_prompts.jsonl}}
+input: {{path: {src}}}
 stages:
   - name: generate
     steps:
@@ -282,7 +289,9 @@ stages:
     assert run.returncode == 0, run.stderr[-3000:]
     stats = json.loads((out / "stats.json").read_text())
     assert stats["funnel"]["completions"]["in"] == 12 and stats["funnel"]["completions"]["kept"] == 10
+    assert stats["funnel"]["records"]["dropped_by_reason"]["generation_failed_prompt_too_long"] == 1
     assert stats["generation"]["requests_sent"] == 12
+    assert stats["generation"]["request_failures_prompt_too_long"] == 2
     rows = rows_of(str(out))
     assert sorted({r["prompt_id"] for r in rows}) == sorted(set(MATH_ANSWERS) - {"rs-sq"})
     assert all(r["messages"][-1]["content"] == expected_math(r["prompt_id"]) for r in rows)

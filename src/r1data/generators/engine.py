@@ -27,6 +27,16 @@ class EngineRequest:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def _rejections() -> tuple[type[Exception], ...]:
+    """Exceptions by which vLLM refuses a request (bad input), as opposed to engine failures."""
+    try:
+        from vllm.exceptions import VLLMClientError  # vLLM >= 0.11: VLLMValidationError's base
+
+        return (ValueError, VLLMClientError)
+    except ImportError:  # pragma: no cover - older vLLM raises ValueError
+        return (ValueError,)
+
+
 class VLLMEngine:
     """``generate(requests) -> [[result, …] | GenerationError, …]`` with results shaped like the
     endpoint client's: ``{"text", "finish_reason", "tokens": {"prompt", "completion"}}``."""
@@ -101,11 +111,13 @@ class VLLMEngine:
         sampling = [self._sampling(r) for r in requests]
         try:
             outputs = self.llm.generate(prompts, sampling, use_tqdm=False)
-        except ValueError:
-            # one bad request (e.g. a prompt longer than the context) fails the batch: find it
+        except _rejections() as exc:
+            # one bad request (e.g. a prompt longer than the context) fails the whole batch: bisect
             if len(requests) == 1:
-                return [GenerationError("engine_rejected")]
-            return [item for r in requests for item in self.generate([r])]
+                too_long = "context length" in str(exc) or "too long" in str(exc)
+                return [GenerationError("prompt_too_long" if too_long else "engine_rejected")]
+            half = len(requests) // 2
+            return self.generate(requests[:half]) + self.generate(requests[half:])
         results: list[list[dict[str, Any]] | GenerationError] = []
         for request, output in zip(requests, outputs, strict=True):
             n_prompt = len(output.prompt_token_ids or ())
