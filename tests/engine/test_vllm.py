@@ -178,7 +178,7 @@ def test_router_requests_match_what_the_server_counted(vllm_server, tmp_path):
     records = read_jsonl(resolve_path("package://r1data/sample/non_reasoning_prompts.jsonl"))
     router = RouterRollout()
     client = ChatClient(EndpointConfig([vllm_server], SERVED_NAME, retries=1))
-    out = list(generate_records(records, client, router, {"max_tokens": 200, "temperature": 0.6},
+    out = list(generate_records(records, client, router, {"max_tokens": 200, "temperature": 0.6, "top_p": 0.95},
                                 RequestCache(None)))  # fmt: skip
     for record, reasons in out:
         assert not reasons
