@@ -39,7 +39,7 @@ def byte_tokenizer():
     return tok
 
 
-def build(out_dir: str, pairs: list[dict], steps: int, seed: int = 0) -> float:
+def build(out_dir: str, pairs: list[dict], steps: int, seed: int = 0) -> tuple[float, int]:
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
@@ -72,6 +72,7 @@ def build(out_dir: str, pairs: list[dict], steps: int, seed: int = 0) -> float:
     mask = (torch.arange(width)[None, :] < torch.tensor([len(i) for i, _ in rows])[:, None]).long()
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
     loss = torch.tensor(float("inf"))
+    step = 0
     for step in range(steps):
         loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
         loss.backward()
@@ -82,7 +83,7 @@ def build(out_dir: str, pairs: list[dict], steps: int, seed: int = 0) -> float:
     model.generation_config.eos_token_id = tok.eos_token_id
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)
-    return loss.item()
+    return loss.item(), step + 1
 
 
 def main() -> int:
@@ -93,8 +94,8 @@ def main() -> int:
     args = parser.parse_args()
     with open(args.pairs, encoding="utf-8") as f:
         pairs = json.load(f)
-    loss = build(args.out_dir, pairs, args.steps)
-    print(json.dumps({"final_loss": loss}))
+    loss, used = build(args.out_dir, pairs, args.steps)
+    print(json.dumps({"final_loss": loss, "steps": used}))
     return 0
 
 
