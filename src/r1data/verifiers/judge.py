@@ -16,9 +16,10 @@ verdict records ``verifier: "judge"``, ``version: <model>`` and the rule verdict
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -124,36 +125,50 @@ def _reference_text(record: dict[str, Any]) -> str | None:
     return ref.get("answer") if ref.get("answer") else None
 
 
+def judge_in_window(
+    records: Iterable[dict[str, Any]],
+    jobs: Callable[[dict[str, Any]], list[tuple[dict[str, Any], Callable[[], Any]]]],
+    concurrency: int,
+    window: int,
+) -> Iterator[tuple[dict[str, Any], list[tuple[dict[str, Any], Any]]]]:
+    """Run each record's ``jobs(record) -> [(completion, call), …]`` on ``concurrency`` threads, up to
+    ``window`` records ahead; yield ``(record, [(completion, result), …])`` in input order."""
+    held: collections.deque[tuple[dict, list[tuple[dict, Future]]]] = collections.deque()
+    with ThreadPoolExecutor(concurrency) as pool:
+
+        def drain(limit: int):
+            while len(held) > limit:
+                record, futures = held.popleft()
+                yield record, [(completion, future.result()) for completion, future in futures]
+
+        for record in records:
+            held.append((record, [(completion, pool.submit(call)) for completion, call in jobs(record)]))
+            yield from drain(window)
+        yield from drain(0)
+
+
 def iter_judged(
     client: JudgeClient, records: Iterable[dict[str, Any]], window: int = 64
 ) -> Iterator[dict[str, Any]]:
     """Re-decide, with the judge, completions whose verdict label is in ``client.config.on``; yields
     records in order. Requests run ``concurrency`` at a time over a window of records."""
     on = set(client.config.on)
-    held: collections.deque[tuple[dict, list[tuple[dict, Future]]]] = collections.deque()
-    with ThreadPoolExecutor(client.config.concurrency) as pool:
 
-        def drain(limit: int):
-            while len(held) > limit:
-                record, futures = held.popleft()
-                for completion, future in futures:
-                    judged = future.result()
-                    judged["rule_verdict"] = completion.get("verdict")
-                    completion["verdict"] = judged
-                    completion["correct"] = correct_of(judged)
-                yield record
+    def jobs(record: dict[str, Any]) -> list[tuple[dict[str, Any], Callable[[], Any]]]:
+        reference = _reference_text(record)
+        if reference is None:
+            return []
+        question = prompt_text(record)
+        return [
+            (completion, functools.partial(client.judge, question, reference, final_answer(completion)))
+            for completion in record.get("completions") or []
+            if (completion.get("verdict") or {"label": "unknown"}).get("label") in on
+        ]
 
-        for record in records:
-            futures = []
-            reference = _reference_text(record)
-            question = prompt_text(record)
-            for completion in record.get("completions") or []:
-                current = completion.get("verdict") or {"label": "unknown"}
-                if current.get("label") in on and reference is not None:
-                    futures.append(
-                        (completion, pool.submit(client.judge, question, reference, final_answer(completion)))
-                    )
-            held.append((record, futures))
-            yield from drain(window)
-        yield from drain(0)
+    for record, results in judge_in_window(records, jobs, client.config.concurrency, window):
+        for completion, judged in results:
+            judged["rule_verdict"] = completion.get("verdict")
+            completion["verdict"] = judged
+            completion["correct"] = correct_of(judged)
+        yield record
     logger.debug("judge cascade finished")

@@ -11,8 +11,7 @@ left alone. Unparsable replies give ``unknown``/``judge_unparsable``, failed req
 
 from __future__ import annotations
 
-import collections
-from concurrent.futures import ThreadPoolExecutor
+import functools
 from importlib import resources
 from typing import Any
 
@@ -21,7 +20,7 @@ from r1data.generators.rollouts import fill_template
 from r1data.pipelines.step import R1Step, RecordStream
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
-from r1data.verifiers.judge import last_json_with
+from r1data.verifiers.judge import judge_in_window, last_json_with
 
 NON_REASONING_DOMAINS = ("writing", "qa", "translation", "general")
 
@@ -113,25 +112,21 @@ class QualityJudge(R1Step):
 
         client = ChatClient(self.endpoint)
         stream_of = RecordStream(data)
-        held: collections.deque = collections.deque()
-        with ThreadPoolExecutor(self.concurrency) as pool:
 
-            def drain(limit: int):
-                while len(held) > limit:
-                    record, jobs = held.popleft()
-                    for completion, future in jobs:
-                        v = future.result()
-                        completion["verdict"], completion["correct"] = v, correct_of(v)
-                        self.stat_update("completions_verified", f"verdict_{v['label']}",
-                                         f"verdict_{v['label']}_{v['reason']}", "decided_by_quality_judge")  # fmt: skip
-                    yield stream_of.document(record)
+        def jobs(record):
+            if record.get("domain", "math") not in self.domains:
+                return []
+            return [
+                (c, functools.partial(self._judge, client, record, c))
+                for c in record.get("completions") or ()
+                if (c.get("verdict") or {}).get("verifier") != "template"
+            ]
 
-            for record in stream_of.records():
-                jobs = []
-                if record.get("domain", "math") in self.domains:
-                    for c in record.get("completions") or ():
-                        if (c.get("verdict") or {}).get("verifier") != "template":
-                            jobs.append((c, pool.submit(self._judge, client, record, c)))
-                held.append((record, jobs))
-                yield from drain(4 * self.concurrency)
-            yield from drain(0)
+        for record, results in judge_in_window(
+            stream_of.records(), jobs, self.concurrency, 4 * self.concurrency
+        ):
+            for completion, v in results:
+                completion["verdict"], completion["correct"] = v, correct_of(v)
+                self.stat_update("completions_verified", f"verdict_{v['label']}",
+                                 f"verdict_{v['label']}_{v['reason']}", "decided_by_quality_judge")  # fmt: skip
+            yield stream_of.document(record)
