@@ -34,31 +34,19 @@ def generate_file(
     think_prefix: bool = False,
     **rollout_options,
 ) -> str:
-    from r1data.generators.client import EndpointConfig
     from r1data.generators.generate import GenerationStats, RequestCache, generate_records
-    from r1data.generators.step import build_backend, build_rollout, default_concurrency
+    from r1data.generators.step import build_backend, build_rollout, default_concurrency, endpoint_config
     from r1data.io.readers import RecordReader
 
     if not os.path.isfile(input_path):
         raise FileNotFoundError(f"no such input file: {input_path}")
     if n < 1:
         raise ValueError("-n must be >= 1")
-    if bool(endpoints) == bool(vllm_model):
-        raise ValueError("give exactly one of --endpoint or --vllm-model")
+    endpoint = endpoint_config(
+        endpoints, vllm_model, model, api_key_env=api_key_env, timeout_s=timeout_s, retries=retries,
+        backoff_s=backoff_s,
+    )  # fmt: skip
     rollout = build_rollout(method, n, r1_conventions, think_prefix, **rollout_options)
-    endpoint = None
-    if endpoints:
-        if not model:
-            raise ValueError("--model is required with --endpoint")
-        endpoint = EndpointConfig(
-            endpoints,
-            model,
-            api_key_env=api_key_env,
-            timeout_s=timeout_s,
-            retries=retries,
-            backoff_s=backoff_s,
-            routing="least_busy" if len(endpoints) > 1 else "round_robin",
-        )
     backend = build_backend(endpoint, vllm_model, engine, model)
     cache = RequestCache(cache_path or output_path + ".cache.sqlite")
     reader = RecordReader.for_file(input_path, output_path + ".quarantine.jsonl")

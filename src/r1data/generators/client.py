@@ -72,6 +72,10 @@ class ChatClient:
         self._lock = threading.Lock()
         self.attempts_by_reason: dict[str, int] = {}
 
+    @property
+    def model(self) -> str:
+        return self.config.model
+
     def _pick(self) -> int:
         with self._lock:
             if self.config.routing == "least_busy":

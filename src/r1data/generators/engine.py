@@ -73,7 +73,6 @@ class VLLMEngine:
             **engine_kwargs,
         )
         self._llm = None
-        self.loads = 0
 
     @property
     def llm(self):
@@ -82,14 +81,11 @@ class VLLMEngine:
             from vllm import LLM
 
             self._llm = LLM(**self._kwargs)
-            self.tokenizer = self._llm.get_tokenizer()
-            self.loads += 1
         return self._llm
 
     def prompt(self, messages: list[dict[str, str]], prefix: str = "") -> str:
-        self.llm  # noqa: B018 - loads the tokenizer with the engine
         continue_last = messages[-1]["role"] == "assistant"
-        text = self.tokenizer.apply_chat_template(
+        text = self.llm.get_tokenizer().apply_chat_template(
             messages, tokenize=False, add_generation_prompt=not continue_last
         )
         return text + prefix

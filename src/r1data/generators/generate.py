@@ -130,7 +130,7 @@ def generate_records(
     if isinstance(rollout, int):
         rollout = Rollout(rollout)
     stats = stats or GenerationStats()
-    model = backend.model if getattr(backend, "batched", False) else backend.config.model
+    model = backend.model
     start = time.monotonic()
 
     def finish(record: dict, outcomes: list[dict | GenerationError]):

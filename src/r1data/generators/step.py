@@ -26,6 +26,23 @@ def build_rollout(method: str, n: int, r1_conventions: bool, think_prefix: bool,
     return make_rollout(method, **kwargs)
 
 
+def endpoint_config(endpoints, vllm_model: str | None, model: str | None, **config: Any):
+    """Check that exactly one backend is given (endpoints need a model name); the endpoint settings,
+    or None for the vLLM engine. Several endpoints are routed least-busy."""
+    from r1data.generators.client import EndpointConfig
+
+    if bool(endpoints) == bool(vllm_model):
+        raise ValueError(
+            "generation needs exactly one of endpoints (--endpoint) or vllm_model (--vllm-model)"
+        )
+    if not endpoints:
+        return None
+    if not model:
+        raise ValueError("generation from endpoints needs a model name (model / --model)")
+    urls = endpoints if isinstance(endpoints, list) else [endpoints]
+    return EndpointConfig(urls, model, routing="least_busy" if len(urls) > 1 else "round_robin", **config)
+
+
 def build_backend(
     endpoint=None, vllm_model: str | None = None, engine: dict | None = None, model: str | None = None
 ):
@@ -102,22 +119,9 @@ class Generate(R1Step):
         exclusion_writer=None,
     ):
         super().__init__(exclusion_writer)
-        from r1data.generators.client import EndpointConfig
-
-        if bool(endpoints) == bool(vllm_model):
-            raise ValueError("generate needs exactly one of 'endpoints' or 'vllm_model'")
-        if endpoints and not model:
-            raise ValueError("generate with endpoints needs 'model'")
-        self.endpoint = None
-        if endpoints:
-            self.endpoint = EndpointConfig(
-                endpoints if isinstance(endpoints, list) else [endpoints],
-                model,
-                api_key_env=api_key_env,
-                timeout_s=timeout_s,
-                retries=retries,
-                routing="least_busy",
-            )
+        self.endpoint = endpoint_config(
+            endpoints, vllm_model, model, api_key_env=api_key_env, timeout_s=timeout_s, retries=retries
+        )
         self.vllm_model, self.engine_kwargs, self.model = vllm_model, engine or {}, model
         options = dict(
             zip(_ROLLOUT_OPTIONS, (examples, shots, template, patterns, cot_template), strict=True)

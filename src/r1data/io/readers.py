@@ -142,6 +142,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         limit: int = -1,
         doc_progress: bool = False,
         paths_file: str | None = None,
+        allow_empty: bool = False,
     ):
         super().__init__(
             data_folder,
@@ -154,7 +155,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         self._setup_validation(mapping, keep_unmapped, quarantine_folder, max_record_bytes, source)
         self._rank = 0
         self._line_shard: tuple[int, int] | None = None
-        self.allow_empty = False
+        self.allow_empty = allow_empty  # no input files means no records (a stage that kept nothing)
 
     @classmethod
     def for_file(cls, path: str, quarantine_file: str) -> RecordReader:

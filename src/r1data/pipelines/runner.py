@@ -68,8 +68,8 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
             os.path.join(output_dir, "work", previous),
             glob_pattern="*.jsonl.gz",
             quarantine_folder=os.path.join(output_dir, "quarantine", stage.name),
+            allow_empty=True,  # the previous stage may have kept nothing
         )
-        reader.allow_empty = True  # the previous stage may have kept nothing
     steps = [build_step(s.kind, s.params) for s in stage.steps]
     for step in steps:
         # generation steps keep their request cache in the output directory unless told otherwise, so
