@@ -39,6 +39,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             args.judge_model,
             api_key_env=args.judge_api_key_env,
             on=("unknown", "fail") if args.judge_on_fail else ("unknown",),
+            timeout_s=args.judge_timeout,
+            retries=args.judge_retries,
         )
     summary = verify_file(
         args.input,
@@ -109,6 +111,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from r1data.verifiers.judge_config import JudgeConfig as JUDGE_DEFAULTS
+
     parser = argparse.ArgumentParser(
         prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets."
     )
@@ -138,7 +142,13 @@ def make_parser() -> argparse.ArgumentParser:
     verify.add_argument("input", help="input JSONL (.gz/.zst allowed) of prompt records")
     verify.add_argument("output", help="output JSONL (.gz/.zst by extension)")
     verify.add_argument("--workers", type=int, default=None, help="verifier processes (default: all cores)")
-    verify.add_argument("--timeout", type=float, default=10.0, help="hard time bound per completion (s)")
+    verify.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="hard time bound per completion in seconds (default: the domain's: math 10, code 60; "
+        "an overrun is unknown/timeout for math, fail/timeout for code)",
+    )
     verify.add_argument("--quarantine", help="where invalid lines go (default: OUTPUT.quarantine.jsonl)")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
     verify.add_argument(
@@ -150,6 +160,19 @@ def make_parser() -> argparse.ArgumentParser:
         "--judge-api-key-env",
         default="R1DATA_JUDGE_API_KEY",
         help="environment variable holding the judge's API key (default: %(default)s)",
+    )
+    verify.add_argument(
+        "--judge-timeout",
+        type=float,
+        default=JUDGE_DEFAULTS.timeout_s,
+        help="seconds per judge request (default: %(default)s); a completion waits at most "
+        "timeout × (retries + 1) plus back-off",
+    )
+    verify.add_argument(
+        "--judge-retries",
+        type=int,
+        default=JUDGE_DEFAULTS.retries,
+        help="retries per judge request on timeouts, resets, 429 and 5xx (default: %(default)s)",
     )
     verify.add_argument(
         "--judge-on-fail",

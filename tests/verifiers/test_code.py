@@ -173,3 +173,106 @@ def test_stdio_tests_and_bad_references():
     assert checker.check(state, {"text": good, "finish_reason": "length"})["reason"] == "truncated"
     for bad in (None, {"tests": {"kind": "stdio", "cases": []}}, {"tests": {"kind": "functional"}}):
         assert checker.check(checker.prepare(bad), {"text": good})["reason"] == "bad_reference"
+
+
+def _humaneval(task_id: str) -> dict:
+    with gzip.open(shared_file("code/HumanEval.jsonl.gz"), "rt") as f:
+        return next(t for t in map(json.loads, f) if t["task_id"] == task_id)
+
+
+def test_a_solution_cannot_replace_the_builtins_the_tests_call():
+    """HumanEval/4's tests call `abs`, MBPP 2's call `set`: a wrong solution that also defines them
+    fails; MBPP 126, whose function under test is itself called `sum`, still passes."""
+    task = _humaneval("HumanEval/4")
+    he = {"kind": "functional", "test": task["test"], "entry_point": task["entry_point"]}
+    wrong = "def mean_absolute_deviation(numbers):\n    return 0.0\n"
+    mbpp = {t["task_id"]: t for t in json.loads(shared_file("code/sanitized-mbpp.json").read_text())}
+    two, sum_task = mbpp[2], mbpp[126]
+    records = [
+        {
+            "id": "he4",
+            "domain": "code",
+            "prompt": task["prompt"],
+            "reference": {"tests": he},
+            "completions": [
+                {"text": f"```python\n{wrong}def abs(x):\n    return 0\n```"},
+                {"text": f"```python\n{task['prompt']}{task['canonical_solution']}```"},
+            ],
+        },
+        {
+            "id": "mbpp2",
+            "domain": "code",
+            "prompt": two["prompt"],
+            "reference": {"tests": {"kind": "functional", "test": "\n".join(two["test_list"])}},
+            "completions": [
+                {
+                    "text": "```python\ndef similar_elements(a, b):\n    return ()\ndef set(x):\n    return 1\n```"
+                }
+            ],
+        },
+        {
+            "id": "mbpp126",
+            "domain": "code",
+            "prompt": sum_task["prompt"],
+            "reference": {"tests": {"kind": "functional", "test": "\n".join(sum_task["test_list"])}},
+            "completions": [{"text": f"```python\n{sum_task['code']}\n```"}],
+        },
+    ]
+    he4, two_out, sum_out = verify(records)
+    assert [c["verdict"]["label"] for c in he4["completions"]] == ["fail", "pass"]
+    assert (
+        two_out["completions"][0]["verdict"]["label"],
+        two_out["completions"][0]["verdict"]["passed"],
+    ) == (
+        "fail",
+        0,
+    )
+    assert sum_out["completions"][0]["verdict"]["label"] == "pass"
+
+
+def test_cli_code_timeout_is_a_fail_within_the_bound_and_leaves_no_process(tmp_path):
+    """`r1data verify` on a stdio task whose program sleeps through every case: the domain's bound
+    (here --timeout 4) holds for the whole completion, the verdict is fail/timeout, and no sandbox
+    process outlives the command."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import write_jsonl
+    from tests.verifiers.test_sandbox import sandbox_processes
+
+    cases = [{"input": str(i), "output": str(i)} for i in range(12)]
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {
+                "id": "slow",
+                "domain": "code",
+                "prompt": "echo",
+                "reference": {"tests": {"kind": "stdio", "cases": cases}},
+                "completions": [{"text": "```python\nimport time\ntime.sleep(30)\n```"}],
+            }
+        ],
+    )
+    start = time.monotonic()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "r1data.cli",
+            "verify",
+            str(src),
+            str(tmp_path / "out.jsonl"),
+            "--timeout",
+            "4",
+            "--quiet",
+        ],
+        check=True,
+        timeout=60,
+    )
+    elapsed = time.monotonic() - start
+    (out,) = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    v = out["completions"][0]["verdict"]
+    assert (v["label"], v["reason"], v["passed"]) == ("fail", "timeout", 0)
+    assert elapsed < 4 + 8, elapsed  # the bound, plus start-up of the CLI and its worker
+    assert sandbox_processes() == []

@@ -3,6 +3,7 @@ left, the verifier keeps working, and wall time stays bounded."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import textwrap
@@ -16,9 +17,10 @@ import pytest
 from r1data.verifiers.sandbox.runner import UID_BASE, UID_SLOTS, Limits, Sandbox, SandboxUnavailable
 
 LIMITS = Limits(cpu_s=2, wall_s=5, case_timeout_s=2, memory_mb=256, nproc=16, output_bytes=64 * 1024)
-TEST = "assert add(1, 2) == 3\nassert add(-1, 1) == 0\nassert add(10, 5) == 15"
+TEST = "assert add(1, 2) == 3\nassert add(-1, 1) == 0\nassert abs(add(10, 5)) == 15"
 HONEST = "def add(a, b):\n    return a + b\n"
 REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data"
 CANARY = f"r1data_canary_{os.getpid()}"
 
 
@@ -287,6 +289,62 @@ HOSTILE = [
         + HONEST,
         True,
     ),
+    # the tests' builtins stay the real ones: a solution's `abs` cannot make `abs(add(...)) == 3` pass
+    ("shadow_builtin_abs", "def add(a, b):\n    return 0\ndef abs(x):\n    return 3\n", False),
+    (
+        "shadow_builtin_all",
+        "def add(a, b):\n    return 0\ndef all(x):\n    return True\ndef isinstance(*a):\n    return True\n",
+        False,
+    ),
+    (
+        "read_the_host_answers",
+        body(f"""
+        import gzip, json, os
+        got = None
+        for p in ['{SHARED}/code/HumanEval.jsonl.gz', '{REPO}/tests/verifiers/test_sandbox.py', '/etc/passwd',
+                  '/work', '{REPO}', '/root', '/home', '/usr/local']:
+            if os.path.exists(p):
+                got = p
+        def add(a, b):
+            return 'SAW ' + got if got else 0
+        """),
+        False,
+    ),
+    (
+        "nested_user_namespace",
+        body("""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        made = libc.unshare(0x10000000 | 0x00020000) == 0  # CLONE_NEWUSER | CLONE_NEWNS
+        try:
+            os.unshare(0x10000000)
+            made = True
+        except (AttributeError, OSError):
+            pass
+        def add(a, b):
+            return 'NAMESPACE' if made else a + b
+        """),
+        True,
+    ),
+    (
+        "memfd_and_shm_hoard",
+        body("""
+        import ctypes, os
+        held = 0
+        try:
+            for _ in range(40):
+                fd = os.memfd_create('x')
+                os.write(fd, b'm' * 15 * 2**20)
+                held += 1
+        except OSError:
+            pass
+        libc = ctypes.CDLL(None, use_errno=True)
+        shm = libc.shmget(0, 15 * 2**20, 0o1000 | 0o600)  # IPC_CREAT
+        def add(a, b):
+            return 'HOARD' if held or shm != -1 else a + b
+        """),
+        True,
+    ),
     (
         "fd_exhaustion",
         "fs = []\ntry:\n    while True:\n        fs.append(open('/dev/null'))\nexcept OSError:\n    pass\n"
@@ -344,7 +402,7 @@ def test_stdio_program_cannot_see_secrets_or_expected_outputs(sandbox, monkeypat
     program = body("""
         import os, sys
         print(sorted(os.environ))
-        print(os.getuid(), os.listdir('/root'), os.listdir('/tmp'))
+        print(os.getuid(), os.path.exists('/root'), os.listdir('/tmp'))
         print(sys.stdin.read())
         """)
     (case,) = sandbox.run_stdio(program, ["the input"])["cases"]
@@ -352,8 +410,126 @@ def test_stdio_program_cannot_see_secrets_or_expected_outputs(sandbox, monkeypat
     lines = case["stdout"].splitlines()
     assert lines[0] == "['HOME', 'LANG', 'PATH', 'PYTHONDONTWRITEBYTECODE']"
     uid = int(lines[1].split()[0])
-    assert UID_BASE <= uid < UID_BASE + 2 * UID_SLOTS and "[] " in lines[1]
+    assert UID_BASE <= uid < UID_BASE + 2 * UID_SLOTS and lines[1].endswith("False ['w']")
     assert lines[2] == "the input"
+
+
+def test_the_filesystem_inside_holds_the_interpreter_and_nothing_of_the_host(sandbox):
+    """The root is a fresh tmpfs: the interpreter, its libraries and standard library read-only, five
+    devices, an own /proc, and the writable folders; nothing else of the host exists."""
+    program = body("""
+        import os, sys, json
+        seen = {}
+        for top in sorted(os.listdir('/')):
+            path = '/' + top
+            seen[top] = 'link' if os.path.islink(path) else sorted(os.listdir(path))[:50]
+        writable = [p for p in ('/usr/lib', os.path.dirname(os.__file__), '/tmp', '/dev/shm', '/var/tmp', '/')
+                    if os.access(p, os.W_OK)]
+        print(json.dumps({'seen': seen, 'writable': writable, 'stdlib': os.path.dirname(os.__file__),
+                          'pids': [p for p in os.listdir('/proc') if p.isdigit()]}))
+        """)
+    (case,) = sandbox.run_stdio(program, [""])["cases"]
+    info = json.loads(case["stdout"])
+    seen = info["seen"]
+    assert set(seen) <= {"usr", "lib", "lib64", "bin", "sbin", "dev", "proc", "tmp", "var", "run"}
+    assert sorted(seen["dev"]) == ["full", "null", "random", "shm", "urandom", "zero"]
+    assert sorted(seen["var"]) == ["tmp"] and sorted(seen["run"]) == ["lock"]
+    assert "share" not in seen["usr"] and "local" not in seen["usr"] and "bin" in seen["usr"]
+    assert info["writable"] == ["/tmp", "/dev/shm", "/var/tmp"]  # the standard library is read-only
+    assert len(info["pids"]) <= 2  # /proc shows the program its own processes only
+
+
+def test_no_capabilities_and_no_nested_namespaces(sandbox):
+    program = body("""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        status = open('/proc/self/status').read()
+        caps = [l.split()[1] for l in status.splitlines() if l.startswith(('CapEff', 'CapPrm', 'CapBnd'))]
+        results = [libc.unshare(flag) for flag in (0x10000000, 0x00020000, 0x40000000, 0x20000000)]
+        pid = os.fork()  # plain fork and threads still work
+        if pid == 0:
+            os._exit(7)
+        _, code = os.waitpid(pid, 0)
+        import threading
+        t = threading.Thread(target=lambda: None)
+        t.start(); t.join()
+        print(caps[:2], results, ctypes.get_errno(), os.waitstatus_to_exitcode(code))
+        """)
+    (case,) = sandbox.run_stdio(program, [""])["cases"]
+    assert case["stdout"].strip() == "['0000000000000000', '0000000000000000'] [-1, -1, -1, -1] 1 7"
+
+
+def test_memory_bound_covers_memfd_tmpfs_and_shared_memory(sandbox):
+    """Three processes try to hold 40 × 15 MB each in memfds, SysV shm and files on every writable
+    tmpfs: what they manage to hold together stays within the run's one tmpfs budget."""
+    program = body("""
+        import ctypes, os, sys
+        def hoard(tag):
+            held = 0
+            for i in range(40):
+                try:
+                    fd = os.memfd_create(f'{tag}{i}')
+                    os.write(fd, b'm' * 15 * 2**20)
+                    held += 15
+                    continue
+                except OSError:
+                    pass
+                for d in ('/dev/shm', '/tmp', '/var/tmp', '/run/lock'):
+                    try:
+                        with open(f'{d}/{tag}{i}', 'wb') as f:
+                            f.write(b'f' * 15 * 2**20)
+                        held += 15
+                        break
+                    except OSError:
+                        try:
+                            os.remove(f'{d}/{tag}{i}')
+                        except OSError:
+                            pass
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.shmget(0, 15 * 2**20, 0o1000 | 0o600) != -1:
+                held += 15
+            return held
+        r, w = os.pipe()
+        for tag in 'abc':
+            if os.fork() == 0:
+                os.write(w, f'{hoard(tag)}\\n'.encode())
+                os._exit(0)
+        for _ in range(3):
+            os.wait()
+        os.close(w)
+        print(sum(int(x) for x in os.read(r, 1000).split()))
+        """)
+    (case,) = sandbox.run_stdio(program, [""])["cases"]
+    held_mb = int(case["stdout"].strip())
+    assert 0 < held_mb <= LIMITS.tmpfs_mb, held_mb
+
+
+def test_a_killed_caller_takes_its_sandbox_with_it(tmp_path):
+    """A verifier worker killed mid-run (the pool's bound) leaves no sandbox behind: unshare dies
+    with its parent, the namespace with unshare."""
+    import subprocess
+    import sys
+
+    script = (
+        "from r1data.verifiers.sandbox.runner import Sandbox, Limits\n"
+        "box = Sandbox(Limits(case_timeout_s=60))\n"
+        "pair = box._uids()\n"
+        "print(pair, flush=True)\n"
+        "box._uids = lambda: pair\n"
+        "box.run_stdio('import time\\ntime.sleep(60)', [''])\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    uids = set(json.loads(proc.stdout.readline()))
+    deadline = time.monotonic() + 10
+    while not sandbox_processes(uids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sandbox_processes(uids), "the sandboxed program never started"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while sandbox_processes(uids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sandbox_processes(uids) == []
 
 
 def test_stdio_bounds_time_and_output(sandbox):

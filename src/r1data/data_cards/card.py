@@ -8,6 +8,7 @@ from string import Template
 
 import yaml
 
+from r1data.io.writers import write_atomic
 from r1data.schemas.features import SFT_SCHEMA
 
 _SIZE_CATEGORIES = [
@@ -113,6 +114,5 @@ def render_card(recipe, stats: dict) -> str:
 
 def write_card(recipe, stats: dict, output_dir: str) -> str:
     path = os.path.join(output_dir, "README.md")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(render_card(recipe, stats))
+    write_atomic(path, render_card(recipe, stats).encode("utf-8"))
     return path

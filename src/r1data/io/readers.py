@@ -12,11 +12,15 @@ Counters (per task, merged into stats.json): ``records_in`` = ``records_ok`` + `
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
+import xxhash
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
@@ -29,7 +33,46 @@ from r1data.schemas.records import prompt_text
 from r1data.schemas.validation import RecordError, validate_record
 
 DEFAULT_MAX_RECORD_BYTES = 64 * 2**20  # longest real R1 traces are ~0.3 MB; 8 of them fit with room
+# orjson writes at most 254 levels of nesting; real records use fewer than 10
+MAX_DEPTH = 64
+_INT64 = 2**63
+_BOM = b"\xef\xbb\xbf"
+_LONG_DIGITS = re.compile(rb"\d{19}")
+# What a broken compressed or Parquet file raises while it is being read
+_UNREADABLE = (EOFError, OSError, zlib.error, ValueError)
 
+
+def _depth_exceeds(obj: Any, limit: int) -> bool:
+    """Whether containers nest deeper than ``limit`` (iterative: a deep object cannot blow the stack)."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return False
+
+
+def _exact_int(digits: str) -> int | str:
+    """JSON integers beyond 64 bits stay exact, as strings (orjson would read them as floats and could
+    not write them back)."""
+    value = int(digits)
+    return value if -_INT64 <= value < _INT64 else digits
+
+
+def parse_json_line(text: str) -> Any:
+    """One JSONL line: orjson, except lines with 19+ digit runs, which the standard library reads
+    with exact integers (:func:`_exact_int`)."""
+    if _LONG_DIGITS.search(text.encode() if isinstance(text, str) else text):
+        return json.loads(text, parse_int=_exact_int)
+    return orjson.loads(text)
+
+
+_SKIP = object()  # a row already quarantined by the line parser
 _JSONL_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".json.zst", ".ndjson")
 
 
@@ -71,6 +114,7 @@ class _ValidatingReader:
         self.max_record_bytes = max_record_bytes
         self.source = source
         self._sink: QuarantineSink | None = None
+        self._seen_ids: set[int] = set()
 
     def _quarantine(self, reason: str, detail: str, where: str, raw: Any) -> None:
         self.stat_update("records_in", "quarantined", f"quarantined_{reason}")
@@ -78,8 +122,11 @@ class _ValidatingReader:
             self._sink = QuarantineSink(self.quarantine_folder, self._rank, self.quarantine_filename)
         self._sink.write(reason, detail, where, raw)
 
-    def _to_document(self, obj: Any, path: str, index: int) -> Document | None:
-        where = f"{path}:{index + 1}"
+    def _to_document(self, obj: Any, path: str, index: int, where: str | None = None) -> Document | None:
+        where = where or f"{path}:{index + 1}"
+        if isinstance(obj, dict | list) and _depth_exceeds(obj, MAX_DEPTH):
+            self._quarantine("too_deep", f"nested deeper than {MAX_DEPTH} levels", where, "")
+            return None
         try:
             if self.mapping is not None:
                 if not isinstance(obj, dict):
@@ -96,10 +143,24 @@ class _ValidatingReader:
         except RecordError as exc:
             self._quarantine(exc.reason, exc.detail, where, obj)
             return None
+        record = self._unique_id(record, path, where)
         self.stat_update("records_in", "records_ok")
         self.stat_update("completions_in", value=len(record.get("completions", ())))
         text = prompt_text(record)
         return Document(text=text, id=record["id"], metadata=record)
+
+    def _unique_id(self, record: dict[str, Any], path: str, where: str) -> dict[str, Any]:
+        """A record whose id this task has already read gets ``<id>@<file>:<line>`` (its first id kept
+        as ``original_id``; counted as ``records_renamed_duplicate_id``), so that no two published rows
+        share an id. Memory: one 64-bit hash per record id."""
+        key = xxhash.xxh3_64_intdigest(record["id"])
+        if key in self._seen_ids:
+            record["original_id"] = record["id"]
+            record["id"] = f"{record['id']}@{os.path.basename(where)}"
+            self.stat_update("records_renamed_duplicate_id")
+        else:
+            self._seen_ids.add(key)
+        return record
 
     def _close_sink(self):
         if self._sink is not None:
@@ -176,17 +237,28 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
             rows = self._jsonl_rows(filepath)
         else:
             raise ValueError(f"unsupported input file {filepath!r}: expected .jsonl[.gz|.zst] or .parquet")
-        for index, obj in rows:
-            if obj is None:
-                continue
-            doc = self._to_document(obj, filepath, index)
-            if doc is not None:
-                yield doc
+        where = filepath
+        try:
+            for index, where, obj in rows:
+                if obj is _SKIP:
+                    continue
+                doc = self._to_document(obj, filepath, index, where)
+                if doc is not None:
+                    yield doc
+        except _UNREADABLE as exc:
+            # a corrupt or truncated archive: what was read stays, the rest of the file is one
+            # quarantined entry, and the other files go on
+            detail = f"{type(exc).__name__}: {exc}"[:500] + f" (after {where})"
+            self._quarantine("unreadable_file", detail, filepath, "")
 
-    def _jsonl_rows(self, filepath: str) -> Iterator[tuple[int, Any]]:
+    def _jsonl_rows(self, filepath: str) -> Iterator[tuple[int, str, Any]]:
+        """``(record index, "file:line", parsed object or _SKIP)``; lines that cannot be parsed are
+        quarantined here (a JSON ``null`` line is an object like any other: validation refuses it)."""
         index = -1
         with self.data_folder.open(filepath, "rb", compression="infer") as f:
             for lineno, (line, size) in enumerate(_bounded_lines(f, self.max_record_bytes), start=1):
+                if line is not None and line.startswith(_BOM):
+                    line = line[len(_BOM) :]  # a UTF-8 byte-order mark is not part of the record
                 if line is not None and not line.strip():
                     continue  # blank lines are not records
                 index += 1
@@ -197,21 +269,25 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
                     self._quarantine(
                         "oversized", f"{size} bytes > max_record_bytes={self.max_record_bytes}", where, b""
                     )
-                    yield index, None
+                    yield index, where, _SKIP
                     continue
                 try:
                     text = line.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     self._quarantine("invalid_utf8", str(exc), where, line)
-                    yield index, None
+                    yield index, where, _SKIP
                     continue
                 try:
-                    yield index, orjson.loads(text)
-                except orjson.JSONDecodeError as exc:
-                    self._quarantine("invalid_json", str(exc), where, text)
-                    yield index, None
+                    yield index, where, parse_json_line(text)
+                except RecursionError:
+                    self._quarantine("too_deep", "nested deeper than the JSON parser allows", where, "")
+                    yield index, where, _SKIP
+                except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError
+                    reason = "too_deep" if "recursion" in str(exc).lower() else "invalid_json"
+                    self._quarantine(reason, str(exc), where, text if reason == "invalid_json" else "")
+                    yield index, where, _SKIP
 
-    def _parquet_rows(self, filepath: str) -> Iterator[tuple[int, Any]]:
+    def _parquet_rows(self, filepath: str) -> Iterator[tuple[int, str, Any]]:
         import pyarrow.parquet as pq
 
         with self.data_folder.open(filepath, "rb") as f:
@@ -219,7 +295,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
             for batch in pq.ParquetFile(f).iter_batches(batch_size=1024):
                 for row in batch.to_pylist():
                     if not self._line_shard or index % self._line_shard[1] == self._line_shard[0]:
-                        yield index, row
+                        yield index, f"{filepath}:row {index}", row
                     index += 1
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:

@@ -76,27 +76,55 @@ _PART = re.compile(r"^(\d+)_(\d+)\.parquet$")
 _FINAL = re.compile(r"^(?P<split>[\w-]+)-(\d{5})-of-(\d{5})\.parquet$")
 
 
+MANIFEST = "_finalize.json"
+
+
 def finalize_shards(data_dir: str, split: str = "train") -> list[str]:
-    """Rename the parts of every task to the Hub layout, in (task, part) order. Idempotent: when no parts
-    are left (a finished run), returns the existing shard names."""
+    """Rename the parts of every task to the Hub layout, in (task, part) order, resumably: the plan
+    (which part becomes which shard) is written first, atomically, as ``data/_finalize.json``; a run
+    killed between renames completes that plan when it is run again, so no row is lost or doubled.
+    Idempotent: when neither parts nor a plan are left (a finished run), returns the existing shards."""
+    manifest = os.path.join(data_dir, MANIFEST)
     parts_dir = os.path.join(data_dir, PARTS_DIR)
-    parts = []
-    if os.path.isdir(parts_dir):
-        for name in os.listdir(parts_dir):
-            m = _PART.match(name)
-            if m:
-                parts.append((int(m.group(2)), int(m.group(1)), name))
-    if not parts:
-        return sorted(n for n in os.listdir(data_dir) if _FINAL.match(n)) if os.path.isdir(data_dir) else []
-    for stale in os.listdir(data_dir):
-        if _FINAL.match(stale):
+    if not os.path.exists(manifest):
+        parts = []
+        if os.path.isdir(parts_dir):
+            for name in os.listdir(parts_dir):
+                m = _PART.match(name)
+                if m:
+                    parts.append((int(m.group(2)), int(m.group(1)), name))
+        if not parts:
+            return (
+                sorted(n for n in os.listdir(data_dir) if _FINAL.match(n)) if os.path.isdir(data_dir) else []
+            )
+        parts.sort()
+        plan = [
+            [name, f"{split}-{i:05d}-of-{len(parts):05d}.parquet"] for i, (_, _, name) in enumerate(parts)
+        ]
+        write_atomic(manifest, orjson.dumps({"shards": plan}))
+    with open(manifest, "rb") as f:
+        plan = orjson.loads(f.read())["shards"]
+    targets = {final for _, final in plan}
+    for stale in os.listdir(data_dir):  # shards of an earlier run that this plan replaces
+        if _FINAL.match(stale) and stale not in targets:
             os.remove(os.path.join(data_dir, stale))
-    parts.sort()
-    names = []
-    for i, (_, _, name) in enumerate(parts):
-        final = f"{split}-{i:05d}-of-{len(parts):05d}.parquet"
-        os.replace(os.path.join(parts_dir, name), os.path.join(data_dir, final))
-        names.append(final)
-    if not os.listdir(parts_dir):
+    for part, final in plan:
+        source = os.path.join(parts_dir, part)
+        if os.path.exists(source):
+            os.replace(source, os.path.join(data_dir, final))
+        elif not os.path.exists(os.path.join(data_dir, final)):
+            raise FileNotFoundError(f"finalisation plan {manifest} names {part}, which is gone")
+    if os.path.isdir(parts_dir) and not os.listdir(parts_dir):
         os.rmdir(parts_dir)
-    return names
+    os.remove(manifest)
+    return [final for _, final in plan]
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write ``path`` so that it holds either its old content or all of ``data``, never a part."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

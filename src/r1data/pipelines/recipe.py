@@ -176,9 +176,30 @@ def expand_env(text: str, source: str = "recipe") -> str:
     return _ENV.sub(one, text)
 
 
+class _RecipeLoader(yaml.SafeLoader):
+    """YAML 1.1 reads the keys ``on``, ``off``, ``yes``, ``no`` as booleans (``on: [unknown, fail]``
+    would become ``{True: …}``): keys are kept as written. Other non-string keys are refused."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, bool) and isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"recipe keys are names: {key_node.value!r} is not", key_node.start_mark
+                )
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+_RecipeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _RecipeLoader.construct_mapping)
+
+
 def load_recipe(path: str) -> Recipe:
     with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(expand_env(f.read(), path))
+        data = yaml.load(expand_env(f.read(), path), Loader=_RecipeLoader)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a recipe is a YAML mapping")
     return Recipe.model_validate(data)

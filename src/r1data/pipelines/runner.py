@@ -154,7 +154,7 @@ def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int
 
 def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResult:
     from r1data.data_cards.card import write_card
-    from r1data.io.writers import finalize_shards
+    from r1data.io.writers import finalize_shards, write_atomic
 
     output_dir = os.path.abspath(output_dir)
     _check_fingerprint(recipe, output_dir, force)
@@ -189,8 +189,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
         "stages": stage_stats,
     }
     stats_path = os.path.join(output_dir, "stats.json")
-    with open(stats_path, "w") as f:
-        json.dump(stats, f, indent=2, ensure_ascii=False)
+    write_atomic(stats_path, json.dumps(stats, indent=2, ensure_ascii=False).encode("utf-8"))
     card_path = write_card(recipe, stats, output_dir)
     return RunResult(output_dir, funnel, shards, stats_path, card_path)
 

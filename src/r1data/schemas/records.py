@@ -92,9 +92,13 @@ class PromptRecord(_Open):
 
     @model_validator(mode="after")
     def _has_prompt(self) -> PromptRecord:
-        if not self.prompt and not self.messages:
+        if not _has_text(self.prompt) and not any(_has_text(m.content) for m in self.messages or ()):
             raise ValueError("a record needs a non-empty 'prompt' or 'messages'")
         return self
+
+
+def _has_text(value: str | None) -> bool:
+    return bool(value and not value.isspace())
 
 
 def prompt_text(record: dict[str, Any]) -> str:
@@ -104,7 +108,7 @@ def prompt_text(record: dict[str, Any]) -> str:
     >>> prompt_text({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]})
     'hi'
     """
-    if record.get("prompt"):
+    if _has_text(record.get("prompt")):
         return record["prompt"]
     messages = record.get("messages") or []
     users = [m.get("content", "") for m in messages if m.get("role") == "user"]

@@ -20,6 +20,8 @@ QUARANTINE_REASONS = (
     "wrong_type",
     "invalid_value",
     "mapping_error",
+    "too_deep",
+    "unreadable_file",
 )
 
 

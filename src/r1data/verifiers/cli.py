@@ -11,15 +11,15 @@ from tqdm import tqdm
 
 from r1data.io.writers import open_output
 from r1data.verifiers.judge import JudgeClient, iter_judged
-from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import CHECKERS, iter_verified, mark_unverified
+from r1data.verifiers.registry import CHECKERS, checker_pool
+from r1data.verifiers.runner import iter_verified, mark_unverified
 
 
 def verify_file(
     input_path: str,
     output_path: str,
     workers: int | None = None,
-    timeout_s: float = 10.0,
+    timeout_s: float | None = None,
     quarantine: str | None = None,
     progress: bool = True,
     judge=None,
@@ -37,7 +37,7 @@ def verify_file(
     records = (doc.metadata for doc in reader.run())
     os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)
     with open_output(output_path) as out, tqdm(desc="verify", unit="record", disable=not progress) as bar:
-        pools = {domain: BoundedPool(checker, workers, timeout_s) for domain, checker in CHECKERS.items()}
+        pools = {domain: checker_pool(spec, workers, timeout_s) for domain, spec in CHECKERS.items()}
         try:
             stream = records
             for domain, pool in pools.items():

@@ -75,10 +75,13 @@ class CodeChecker:
     name = "code"
     version = "v1+sandbox-unshare"
 
-    def __init__(self):
+    def __init__(self, budget_s: float | None = None, extra_paths: tuple[str, ...] = ()):
+        """``budget_s``: wall-clock bound of one completion's whole run (all its tests or cases);
+        ``extra_paths``: host paths visible read-only inside the sandbox besides the standard library."""
         from r1data.verifiers.sandbox.runner import Sandbox
 
-        self.sandbox = Sandbox()
+        self.budget_s = budget_s
+        self.sandbox = Sandbox(extra_paths=tuple(extra_paths))
 
     def _v(self, label: str, reason: str, **extra: Any) -> dict[str, Any]:
         return verdict(label, reason, self.name, self.version, **extra)
@@ -114,7 +117,7 @@ class CodeChecker:
         if state["kind"] == "functional":
             program = (state.get("prefix") or "") + code
             r = self.sandbox.run_functional(
-                program, state["test"], state.get("entry_point"), state.get("setup")
+                program, state["test"], state.get("entry_point"), state.get("setup"), self.budget_s
             )
             counts = {"passed": r.get("passed", 0), "total": r.get("total")}
             if r["status"] == "passed":
@@ -127,7 +130,7 @@ class CodeChecker:
                 return self._v("fail", "load_error", detail=r["detail"][:300], **counts)
             return self._v("fail", "tests_failed", detail=r.get("detail", "")[:300], **counts)
         cases = state["cases"]
-        r = self.sandbox.run_stdio(code, [str(c["input"]) for c in cases])
+        r = self.sandbox.run_stdio(code, [str(c["input"]) for c in cases], self.budget_s)
         if "error" in r:
             label, reason = ("fail", "timeout") if r["error"] == "timeout" else ("unknown", "sandbox_error")
             return self._v(label, reason, passed=0, total=len(cases), detail=r.get("detail", "")[:300])

@@ -21,7 +21,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -30,31 +29,11 @@ from loguru import logger
 from r1data.formats.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
+from r1data.verifiers.judge_config import JudgeConfig
 from r1data.verifiers.math_checker import boxed_contents
 
 MAX_REPLY_CHARS = 20_000
 _JSON = re.compile(r"\{[^{}]*\}", re.S)
-
-
-@dataclass
-class JudgeConfig:
-    """Where and how to ask the judge."""
-
-    endpoint: str  # base URL, e.g. http://127.0.0.1:8000/v1
-    model: str
-    api_key_env: str = "R1DATA_JUDGE_API_KEY"
-    timeout_s: float = 60.0
-    retries: int = 3
-    backoff_s: float = 1.0
-    concurrency: int = 8
-    max_tokens: int = 256
-    on: tuple[str, ...] = ("unknown",)
-
-    def __post_init__(self):
-        if not self.endpoint.startswith(("http://", "https://")):
-            raise ValueError(f"judge endpoint must be an http(s) URL, got {self.endpoint!r}")
-        if not set(self.on) <= {"unknown", "fail", "pass"}:
-            raise ValueError(f"judge 'on' labels must be among unknown/fail/pass, got {self.on}")
 
 
 def last_json_with(reply: str, key: str) -> dict[str, Any]:

@@ -35,11 +35,12 @@ def _is_secret(name: str) -> bool:
 
 
 class _Worker:
-    def __init__(self, checker: str, memory_mb: int):
+    def __init__(self, checker: str, memory_mb: int, options: dict[str, Any]):
         env = {k: v for k, v in os.environ.items() if not _is_secret(k)}
         env["PYTHONUNBUFFERED"] = "1"
+        argv = [sys.executable, "-m", "r1data.verifiers.worker", checker, str(memory_mb)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "r1data.verifiers.worker", checker, str(memory_mb)],
+            [*argv, orjson.dumps(options).decode()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -88,6 +89,9 @@ class BoundedPool:
             ``{"label": "unknown", "reason": "timeout"}`` and its worker is killed and replaced.
         memory_mb: address-space headroom per worker; exhausting it yields ``unknown``/``memory``.
         start_timeout_s: bound on a worker's start-up (imports).
+        timeout_label: the label of an item that overran (``unknown``; ``fail`` for code, see
+            :mod:`r1data.verifiers.registry`).
+        options: keyword arguments for the checker's constructor in each worker.
     """
 
     def __init__(
@@ -97,8 +101,11 @@ class BoundedPool:
         timeout_s: float = 10.0,
         memory_mb: int = 2048,
         start_timeout_s: float = 120.0,
+        timeout_label: str = "unknown",
+        options: dict[str, Any] | None = None,
     ):
         self.checker, self.timeout_s, self.memory_mb = checker, timeout_s, memory_mb
+        self.timeout_label, self.options = timeout_label, options or {}
         self.start_timeout_s = start_timeout_s
         self.n_workers = workers or os.cpu_count() or 1
         self.name = checker.rsplit(":", 1)[-1]
@@ -121,7 +128,7 @@ class BoundedPool:
         self._workers.clear()
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.checker, self.memory_mb)
+        w = _Worker(self.checker, self.memory_mb, self.options)
         w.deadline = time.monotonic() + self.start_timeout_s
         self._selector.register(w.proc.stdout, selectors.EVENT_READ, w)
         self._workers.append(w)
@@ -219,8 +226,9 @@ class BoundedPool:
             task_index, positions = w.job
             todo = [p for p in positions if results[task_index][p] is None]
             if todo:
+                label = self.timeout_label if reason == "timeout" else "unknown"
                 results[task_index][todo[0]] = {
-                    "label": "unknown",
+                    "label": label,
                     "reason": reason,
                     "verifier": self.name,
                     "version": "pool",

@@ -17,8 +17,7 @@ from loguru import logger
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of
 from r1data.verifiers.pool import BoundedPool
-
-CHECKERS = {"math": "r1data.verifiers.math_checker:MathChecker", "code": "r1data.verifiers.code:CodeChecker"}
+from r1data.verifiers.registry import CHECKERS
 
 _ITEM_FIELDS = ("finish_reason", "reasoning", "summary", "closed")
 

@@ -6,8 +6,8 @@ import contextlib
 
 from r1data.pipelines.step import R1Step, RecordStream
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
-from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import CHECKERS, iter_verified, mark_unverified
+from r1data.verifiers.registry import CHECKERS, checker_pool, checker_spec
+from r1data.verifiers.runner import iter_verified, mark_unverified
 
 
 class Verify(R1Step):
@@ -17,9 +17,12 @@ class Verify(R1Step):
         domain: records of this domain are verified; others pass through untouched.
         checker: ``"module:Class"``; default: the registered checker of ``domain``.
         workers: verifier processes (default: all cores).
-        timeout_s: hard bound per completion (default 10 s; 60 s for code); an overrun gives
-            ``unknown``/``timeout``.
+        timeout_s: hard bound per completion (default: the domain's, see
+            :data:`~r1data.verifiers.registry.CHECKERS`: 10 s for math, 60 s for code); an overrun is
+            ``unknown``/``timeout`` for math and ``fail``/``timeout`` for code.
         memory_mb: memory headroom per verifier process.
+        sandbox_paths: host paths the code sandbox makes visible read-only (besides the interpreter
+            and its standard library), e.g. a site-packages folder the tasks import from.
         judge: ``{endpoint, model, api_key_env?, on?, concurrency?, timeout_s?}`` (see
             :class:`~r1data.verifiers.judge.JudgeConfig`): the LLM judge re-decides completions whose
             rule verdict is ``unknown`` (and ``fail`` with ``on: [unknown, fail]``). Without a rule
@@ -36,15 +39,17 @@ class Verify(R1Step):
         timeout_s: float | None = None,
         memory_mb: int = 2048,
         judge: dict | None = None,
+        sandbox_paths: list[str] | None = None,
     ):
         super().__init__()
-        if checker is None and domain not in CHECKERS and judge is None:
+        options = {"extra_paths": list(sandbox_paths)} if sandbox_paths else {}
+        self.spec = checker_spec(domain, checker, **options)
+        if self.spec is None and judge is None:
             raise ValueError(
                 f"no rule checker for domain {domain!r} (known: {sorted(CHECKERS)}): give a `judge` to decide it"
             )
-        self.domain, self.checker = domain, checker or CHECKERS.get(domain)
-        # code runs whole test suites in a sandbox: a larger bound than one math comparison
-        self.timeout_s = timeout_s or (60.0 if domain == "code" else 10.0)
+        self.domain = domain
+        self.timeout_s = timeout_s
         self.workers, self.memory_mb = workers, memory_mb
         self.judge = JudgeConfig(**{**judge, "on": tuple(judge.get("on", ("unknown",)))}) if judge else None
 
@@ -54,9 +59,9 @@ class Verify(R1Step):
 
         with contextlib.ExitStack() as stack:
             pool = None
-            if self.checker:
+            if self.spec:
                 pool = stack.enter_context(
-                    BoundedPool(self.checker, self.workers, self.timeout_s, self.memory_mb)
+                    checker_pool(self.spec, self.workers, self.timeout_s, self.memory_mb)
                 )
                 stream = iter_verified(pool, records(), self.domain)
             else:

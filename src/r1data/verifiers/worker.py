@@ -1,4 +1,4 @@
-"""Verifier worker process: ``python -m r1data.verifiers.worker CHECKER MEMORY_MB``.
+"""Verifier worker process: ``python -m r1data.verifiers.worker CHECKER MEMORY_MB [OPTIONS_JSON]``.
 
 Reads one JSON task per line on stdin: ``{"reference": …, "items": [...]}``; writes one JSON line per
 item as soon as it is judged (so the parent can time each item), then ``{"done": true}``. The parent
@@ -15,9 +15,9 @@ import sys
 import orjson
 
 
-def _load_checker(path: str):
+def _load_checker(path: str, options: dict):
     module, _, cls = path.partition(":")
-    return getattr(importlib.import_module(module), cls)()
+    return getattr(importlib.import_module(module), cls)(**options)
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -30,7 +30,7 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def main() -> None:
-    checker = _load_checker(sys.argv[1])
+    checker = _load_checker(sys.argv[1], orjson.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
     _limit_memory(int(sys.argv[2]))
     out = sys.stdout.buffer
     out.write(orjson.dumps({"ready": True}) + b"\n")

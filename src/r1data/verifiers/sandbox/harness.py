@@ -163,6 +163,26 @@ def _proxy(sock, name):
     return call
 
 
+def _bindable(named, defined, entry):
+    """Which of the solution's names the tests get: those the tests use, never under a builtin's name
+    (a solution's `abs` or `set` must not replace the builtin an assertion calls), except the function
+    under test itself: the ``entry_point`` or, without one, when every name the tests use that the
+    solution defines is a builtin's (MBPP 126 asks for a function called ``sum``)."""
+    import builtins
+
+    used = named & defined
+    plain = used - set(dir(builtins))
+    if entry:
+        return plain | ({entry} & defined)
+    return plain or used
+
+
+def _names_used(tree):
+    import ast
+
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
 def role_tests(fd, result_fd, job):
     import ast
 
@@ -186,14 +206,16 @@ def role_tests(fd, result_fd, job):
     env = {"__name__": "__main__", "__builtins__": __builtins__}
     import importlib
 
+    proxies = {name: _proxy(sock, name) for name in hello["names"]}
+    entry = job.get("entry_point")
     for alias, module in hello.get("modules", {}).items():
         top = module.split(".")[0]
         if top in sys.stdlib_module_names and top not in NEVER_IMPORT:
-            env[alias] = importlib.import_module(module)
-    for name in hello["names"]:
-        env[name] = _proxy(sock, name)
-    if job.get("entry_point") and job["entry_point"] not in env:
-        result["detail"] = f"the solution does not define {job['entry_point']!r}"
+            proxies.setdefault(alias, importlib.import_module(module))
+    named = _names_used(tree) | (_names_used(ast.parse(job["setup"])) if job.get("setup") else set())
+    env.update({name: proxies[name] for name in _bindable(named, set(proxies), entry)})
+    if entry and entry not in proxies:
+        result["detail"] = f"the solution does not define {entry!r}"
         out.write(json.dumps(result))
         return
     failures = []
@@ -203,7 +225,7 @@ def role_tests(fd, result_fd, job):
         if uses_check:
             exec(compile(job["test"], "test.py", "exec"), env)
             try:
-                env["check"](env[job["entry_point"]])
+                env["check"](proxies[entry])
                 result["passed"] = 1
             except Exception as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
@@ -228,6 +250,177 @@ def role_tests(fd, result_fd, job):
     out.flush()
 
 
+# -- confinement: seccomp filter and the minimal root ----------------------------------------------
+# Syscalls the sandboxed processes may not make, per architecture: new namespaces (unshare, setns,
+# clone with CLONE_NEW* flags; clone3 answers ENOSYS so that libc falls back to clone, whose flags
+# the filter can read), mounts, memory that no address-space limit covers (memfd, SysV shm), and
+# kernel interfaces code under test never needs (keyrings, bpf, perf, userfaultfd, io_uring, ptrace).
+_BLOCKED = {
+    "x86_64": dict(
+        arch=0xC000003E, clone=56, clone3=435,
+        nr=(272, 308, 165, 166, 155, 161, 319, 29, 250, 248, 249, 321, 298, 323, 425, 426, 427, 101,
+            428, 429, 430, 431, 432, 433, 447),
+    ),
+    "aarch64": dict(
+        arch=0xC00000B7, clone=220, clone3=435,
+        nr=(97, 268, 40, 39, 41, 51, 279, 194, 219, 217, 218, 280, 241, 282, 425, 426, 427, 117,
+            428, 429, 430, 431, 432, 433, 447),
+    ),
+}  # fmt: skip
+_CLONE_NEW_FLAGS = 0x7E020000  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
+_EPERM, _ENOSYS = 1, 38
+
+
+def _seccomp_program():
+    """The BPF filter as bytes (struct sock_filter[]), or None on an architecture we have no table for."""
+    spec = _BLOCKED.get(os.uname().machine)
+    if spec is None:
+        return None
+    ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
+    allow, errno, kill = 0x7FFF0000, 0x00050000, 0x80000000
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, spec["arch"]), (ret, 0, 0, kill), (ld, 0, 0, 0)]
+    if spec["arch"] == 0xC000003E:  # the x32 ABI numbers its syscalls from 0x40000000
+        prog += [(0x35, 0, 1, 0x40000000), (ret, 0, 0, kill)]
+    for nr in spec["nr"]:
+        prog += [(jeq, 0, 1, nr), (ret, 0, 0, errno | _EPERM)]
+    prog += [(jeq, 0, 1, spec["clone3"]), (ret, 0, 0, errno | _ENOSYS)]
+    prog += [(jeq, 0, 3, spec["clone"]), (ld, 0, 0, 16), (jset, 0, 1, _CLONE_NEW_FLAGS)]
+    prog += [(ret, 0, 0, errno | _EPERM), (ret, 0, 0, allow)]
+    return b"".join(struct.pack("HBBI", *insn) for insn in prog), len(prog)
+
+
+_SECCOMP = None
+
+
+def _load_seccomp():
+    """Build the filter and load ctypes in ``init``, before any fork: the roles only call prctl."""
+    global _SECCOMP
+    import ctypes
+
+    program = _seccomp_program()
+    if program is None:
+        return
+    code, n = program
+    buf = ctypes.create_string_buffer(code)
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    _SECCOMP = (libc, Prog(n, ctypes.addressof(buf)), buf)
+
+
+def _confine():
+    if _SECCOMP is None:
+        return
+    import ctypes
+
+    libc, prog, _ = _SECCOMP
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+        raise OSError(ctypes.get_errno(), "seccomp filter refused")
+
+
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT, _MS_BIND = 1, 2, 4, 8, 32, 4096
+DEVICES = ("null", "zero", "full", "random", "urandom")
+WRITABLE = ("tmp", "var/tmp", "dev/shm", "run/lock")
+
+
+def _interpreter(exe):
+    """PT_INTERP of an ELF executable (the dynamic loader path it names), or None."""
+    with open(exe, "rb") as f:
+        head = f.read(64)
+        if head[:4] != b"\x7fELF" or head[4] != 2:
+            return None
+        (phoff,) = struct.unpack_from("<Q", head, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            p_type, _, p_offset, _, _, p_filesz = struct.unpack("<IIQQQQ", f.read(40))
+            if p_type == 3:
+                f.seek(p_offset)
+                return f.read(p_filesz).rstrip(b"\0").decode()
+    return None
+
+
+def _resolve(path, links, depth=0):
+    """The real path of ``path``; every symlink met on the way is recorded in ``links``."""
+    parts = [p for p in path.split("/") if p]
+    current = "/"
+    for i, part in enumerate(parts):
+        step = os.path.join(current, part)
+        if os.path.islink(step) and depth < 40:
+            target = os.readlink(step)
+            links[step] = target
+            base = os.path.normpath(os.path.join(current, target))
+            return _resolve(os.path.join(base, *parts[i + 1 :]), links, depth + 1)
+        current = step
+    return current
+
+
+def _visible_paths(extra):
+    """What the code may see: the interpreter (with its loader and symlinks), the standard library,
+    the directories of every file this interpreter has mapped (shared libraries, extension modules,
+    locale data), and the paths a recipe declares. Returns (symlinks to recreate, paths to bind)."""
+    links, binds = {}, set()
+    wanted = [sys.executable, os.path.dirname(os.__file__), *extra]
+    interp = _interpreter(os.path.realpath(sys.executable))
+    if interp:
+        wanted.append(interp)
+    with open("/proc/self/maps") as f:
+        mapped = {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6}
+    wanted += [os.path.dirname(p) for p in mapped if p.startswith("/") and os.path.isfile(p)]
+    for path in wanted:
+        if os.path.exists(path):
+            binds.add(_resolve(os.path.abspath(path), links))
+    binds = {b for b in binds if not any(b != o and b.startswith(o.rstrip("/") + "/") for o in binds)}
+    inside = lambda p: any(p == b or p.startswith(b.rstrip("/") + "/") for b in binds)  # noqa: E731
+    return {k: v for k, v in links.items() if not inside(k)}, sorted(binds)
+
+
+def _enter_root(job):
+    """Build a fresh root on a tmpfs (one size budget for every writable folder in it), bind the
+    visible paths read-only, mount a /proc that shows only the caller's own processes, chroot."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(source, target, fstype, flags, data=None):
+        if libc.mount(source.encode(), target.encode(), fstype.encode(), flags, data and data.encode()):
+            err = ctypes.get_errno()
+            raise OSError(err, f"mount {source} on {target}: {os.strerror(err)}")
+
+    root = "/tmp"  # any existing folder works: this mount namespace is private
+    links, binds = _visible_paths(job.get("extra_paths") or ())
+    mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={job['limits']['tmpfs_mb']}m,mode=755")
+    for d in WRITABLE:
+        os.makedirs(f"{root}/{d}", exist_ok=True)
+        os.chmod(f"{root}/{d}", 0o1777)
+    for link, target in sorted(links.items()):
+        os.makedirs(os.path.dirname(root + link), exist_ok=True)
+        if not os.path.lexists(root + link):
+            os.symlink(target, root + link)
+    ro = _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV
+    for path in binds:
+        target = root + path
+        if os.path.isdir(path):
+            os.makedirs(target, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "a").close()
+        mount(path, target, "", _MS_BIND)
+        mount("", target, "", ro)
+    for dev in DEVICES:
+        open(f"{root}/dev/{dev}", "a").close()
+        mount(f"/dev/{dev}", f"{root}/dev/{dev}", "", _MS_BIND)
+        mount("", f"{root}/dev/{dev}", "", _MS_BIND | _MS_REMOUNT | _MS_NOSUID | _MS_NOEXEC)
+    os.makedirs(f"{root}/proc")
+    mount("proc", f"{root}/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, "hidepid=2")
+    os.chroot(root)
+    os.chdir("/")
+
+
 # -- role: init --------------------------------------------------------------------------------
 def _demote(uid, limits):
     def apply():
@@ -244,6 +437,7 @@ def _demote(uid, limits):
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        _confine()
 
     return apply
 
@@ -354,8 +548,15 @@ def _kill(proc):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _remaining(job):
+    return job["deadline"] - time.monotonic()
+
+
 def _run_stdio_case(job, stdin_text):
     limits = job["limits"]
+    budget = min(limits["case_timeout_s"], _remaining(job))
+    if budget <= 0.05:  # the run's whole budget is spent: the case is not started
+        return {"stdout": "", "exit": None, "timeout": True, "output_limit": False, "seconds": 0.0}
     proc = _spawn([sys.executable, "-I", "-S", f"{WORKDIR}/solution.py"], job["uids"][0], limits)
     out, flags = [], {"output_limit": False}
 
@@ -377,7 +578,7 @@ def _run_stdio_case(job, stdin_text):
         pass
     start = time.monotonic()
     try:
-        code = proc.wait(timeout=limits["case_timeout_s"])
+        code = proc.wait(timeout=budget)
         timed_out = False
     except subprocess.TimeoutExpired:
         _kill(proc)
@@ -430,7 +631,7 @@ def _run_functional(job):
         t.daemon = True
         t.start()
     try:
-        tests.wait(timeout=limits["wall_s"])
+        tests.wait(timeout=max(0.0, min(limits["wall_s"], _remaining(job))))
         timed_out = False
     except subprocess.TimeoutExpired:
         timed_out = True
@@ -452,6 +653,9 @@ def _run_functional(job):
 
 def role_init():
     job = _read_header(0)
+    job["deadline"] = time.monotonic() + job["budget_s"]
+    _load_seccomp()
+    _enter_root(job)
     os.makedirs(WORKDIR, exist_ok=True)
     os.chown(WORKDIR, job["uids"][0], job["uids"][0])
     if job["mode"] == "stdio":

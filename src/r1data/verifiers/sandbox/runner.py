@@ -1,16 +1,21 @@
-"""Host side of the code sandbox: util-linux ``unshare`` namespaces + a tmpfs-masked filesystem +
-unprivileged uids + rlimits. See the README section "Code sandbox" for what it protects against.
+"""Host side of the code sandbox: util-linux ``unshare`` namespaces, a minimal read-only root, a
+seccomp filter, unprivileged uids, rlimits and a memory cgroup. The README section "Code (sandboxed)"
+says exactly what is and is not visible inside.
 
 Per run:
 * new network namespace (no interface up: no network at all, loopback included), PID namespace
   (the harness is PID 1; when it exits the kernel kills everything left), mount, IPC and UTS
-  namespaces; ``--kill-child`` ties the namespace's life to this run;
-* ``/tmp``, ``/var/tmp``, ``/run/lock`` and ``/dev/shm`` (the world-writable places) are fresh,
-  size-bounded tmpfs visible only inside; ``/root`` and ``/home`` are masked by empty tmpfs;
+  namespaces; ``--kill-child`` ties the namespace's life to unshare, and unshare dies with the
+  process that started it (``PR_SET_PDEATHSIG``), so nothing outlives a killed verifier worker;
+* the root is a fresh tmpfs (``tmpfs_mb``, one budget for /tmp, /var/tmp, /dev/shm and /run/lock)
+  holding only the interpreter, its loader, shared libraries and standard library, bound read-only,
+  five character devices and a /proc that shows each uid only its own processes;
 * the code runs as a uid of its own (not root, no groups, no capabilities), the tests as another,
-  with rlimits on CPU time, address space, processes, file size, open files and no core dumps; the
+  with rlimits on CPU time, address space, processes, file size, open files and no core dumps, and
+  a seccomp filter that refuses new namespaces, mounts, memfd and SysV shared memory; the
   environment is empty but for PATH/HOME/LANG (no tokens, no keys);
-* wall time is bounded here (the whole namespace is killed), output is bounded by the harness.
+* wall time is bounded by the harness (``budget_s``) and here (the namespace is killed and reaped
+  before the result returns), output is bounded by the harness.
 
 It needs root (or CAP_SYS_ADMIN) on Linux; :meth:`Sandbox.check` says so clearly otherwise.
 """
@@ -28,17 +33,14 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
-_MOUNTS = r"""
-set -e
-for d in /tmp /var/tmp /run/lock /dev/shm; do
-  if [ -d "$d" ]; then mount -t tmpfs -o "size=${R1_TMPFS_MB}m,mode=1777,nosuid,nodev" tmpfs "$d"; fi
-done
-for d in /root /home; do
-  if [ -d "$d" ]; then mount -t tmpfs -o size=1m,mode=755,nosuid,nodev tmpfs "$d"; fi
-done
-exec "$R1_PYTHON" -I -S -c "$R1_HARNESS" init
-"""
+from r1data.verifiers.sandbox.cgroup import RunCgroup
 
+try:
+    import ctypes
+
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+except (ImportError, OSError):  # pragma: no cover - not Linux
+    _LIBC = None
 
 UID_BASE, UID_SLOTS = 200_000, 400_000  # sandboxed code runs as uids in [200000, 1000000)
 _RUN_COUNTER = itertools.count()
@@ -50,7 +52,10 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds for one sandboxed run (the tests' process gets the same, with more memory)."""
+    """Bounds for one sandboxed run (the tests' process gets the same, with more memory).
+    ``tmpfs_mb`` is one budget shared by every writable folder (/tmp, /var/tmp, /dev/shm, /run/lock);
+    where a memory cgroup can be made, all processes of the run together get ``memory_mb + tmpfs_mb +
+    128`` MB, memfd and shared-memory pages included."""
 
     cpu_s: int = 5
     wall_s: float = 10.0  # a functional run, all tests together
@@ -71,10 +76,38 @@ def _default_python() -> str:
     return os.path.realpath(shutil.which("python3") or "python3")
 
 
+def _tie_to_parent(cgroup: RunCgroup):
+    """In the child before exec: die with the process that started the run (a verifier worker killed
+    for overrunning takes its sandbox with it; ``--kill-child`` passes it on to the namespace), and
+    join the run's memory cgroup."""
+    parent = os.getpid()
+
+    def apply():
+        if _LIBC is not None:
+            _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+        cgroup.join()
+
+    return apply
+
+
 class Sandbox:
-    def __init__(self, limits: Limits | None = None, python: str | None = None):
+    """Run untrusted Python in fresh namespaces (see the module docstring).
+
+    Args:
+        limits: time, memory, process and output bounds.
+        python: the interpreter run inside (default: the system ``python3``).
+        extra_paths: host paths made visible read-only inside, besides the interpreter and its
+            standard library (e.g. a site-packages folder a task needs).
+    """
+
+    def __init__(
+        self, limits: Limits | None = None, python: str | None = None, extra_paths: tuple[str, ...] = ()
+    ):
         self.limits = limits or Limits()
         self.python = python or _default_python()
+        self.extra_paths = [os.path.abspath(p) for p in extra_paths]
         self.harness = resources.files("r1data.verifiers.sandbox").joinpath("harness.py").read_text()
         self.used_uids: set[int] = set()  # every uid this sandbox ran code as (for leak checks)
 
@@ -103,72 +136,80 @@ class Sandbox:
         if result.get("error") or result["cases"][0]["stdout"].strip() != "42":
             raise SandboxUnavailable(f"the sandbox does not work here: {result}")
 
-    def _run(self, job: dict[str, Any], wall_s: float) -> dict[str, Any]:
+    def _run(self, job: dict[str, Any], budget_s: float) -> dict[str, Any]:
         limits = asdict(self.limits)
         job = {
             **job,
-            "harness": self.harness,
             "uids": self._uids(),
             "limits": limits,
             "test_limits": {**limits, "memory_mb": max(1024, limits["memory_mb"]), "nproc": 8},
+            "budget_s": budget_s,
+            "extra_paths": self.extra_paths,
         }
-        env = {
-            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-            "R1_PYTHON": self.python,
-            "R1_HARNESS": self.harness,
-            "R1_TMPFS_MB": str(self.limits.tmpfs_mb),
-        }
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
         argv = [
             "unshare",
             "--net",
             "--pid",
             "--fork",
             "--kill-child",
-            "--mount-proc",
             "--mount",
             "--propagation",
             "private",
             "--ipc",
             "--uts",
             "--",
-            "/bin/sh",
+            self.python,
+            "-I",
+            "-S",
             "-c",
-            _MOUNTS,
+            self.harness,
+            "init",
         ]
         tests = {k: job.pop(k) for k in ("test", "entry_point", "setup") if k in job}
         part_one, part_two = json.dumps(job).encode(), json.dumps(tests).encode()
         payload = str(len(part_one)).encode() + b"\n" + part_one + part_two
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,
-            cwd="/",
-        )
+        cgroup = RunCgroup(self.limits.memory_mb + self.limits.tmpfs_mb + 128)
         try:
-            out, err = proc.communicate(payload, timeout=wall_s)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return {"error": "timeout", "detail": f"the sandbox exceeded {wall_s:.0f}s wall time"}
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                start_new_session=True,
+                cwd="/",
+                preexec_fn=_tie_to_parent(cgroup),
+            )
+            try:
+                # the harness keeps to the budget itself; the margin covers its start and its report
+                out, err = proc.communicate(payload, timeout=budget_s + 5)
+            except subprocess.TimeoutExpired:
+                _kill_and_reap(proc)
+                return {"error": "timeout", "detail": f"the sandbox exceeded {budget_s:.0f}s wall time"}
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            cgroup.remove()
         lines = out.decode("utf-8", "replace").strip().splitlines()
         try:
             return json.loads(lines[-1])
         except (IndexError, ValueError):
-            return {
-                "error": "sandbox_error",
-                "detail": f"exit {proc.returncode}: {err.decode('utf-8', 'replace')[-500:]}",
-            }
+            detail = f"exit {proc.returncode}: {err.decode('utf-8', 'replace')[-500:]}"
+            if cgroup.oom_killed():
+                detail = "the run exceeded its memory cgroup; " + detail
+            return {"error": "sandbox_error", "detail": detail}
 
     def run_functional(
-        self, solution: str, test: str, entry_point: str | None = None, setup: str | None = None
+        self,
+        solution: str,
+        test: str,
+        entry_point: str | None = None,
+        setup: str | None = None,
+        budget_s: float | None = None,
     ) -> dict[str, Any]:
+        """Run ``test`` against ``solution``; at most ``budget_s`` (default ``limits.wall_s``) seconds."""
         job = {
             "mode": "functional",
             "solution": solution,
@@ -176,13 +217,31 @@ class Sandbox:
             "entry_point": entry_point,
             "setup": setup or "",
         }
-        result = self._run(job, self.limits.wall_s + 10)
+        result = self._run(job, self.limits.wall_s if budget_s is None else min(budget_s, self.limits.wall_s))
         if result.get("error") == "timeout":
             return {"status": "timeout", "passed": 0, "total": None, "detail": result["detail"]}
         if "error" in result:
             return {"status": "sandbox_error", "passed": 0, "total": None, "detail": result["detail"]}
         return result
 
-    def run_stdio(self, program: str, inputs: list[str]) -> dict[str, Any]:
+    def run_stdio(self, program: str, inputs: list[str], budget_s: float | None = None) -> dict[str, Any]:
+        """Run ``program`` once per input; cases left when ``budget_s`` (default: every case its
+        ``case_timeout_s`` and a second) is spent are not started and count as timeouts."""
         job = {"mode": "stdio", "solution": program, "inputs": inputs}
-        return self._run(job, len(inputs) * (self.limits.case_timeout_s + 1) + 10)
+        full = len(inputs) * (self.limits.case_timeout_s + 1)
+        return self._run(job, full if budget_s is None else min(budget_s, full))
+
+
+def _kill_and_reap(proc: subprocess.Popen) -> None:
+    """Kill the namespace's init (the kernel then kills every process in it, and unshare returns only
+    once they are gone), then unshare itself; return when unshare has exited."""
+    with contextlib.suppress(OSError), open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+        for pid in f.read().split():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+    try:
+        proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
