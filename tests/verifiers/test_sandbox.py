@@ -289,11 +289,10 @@ HOSTILE = [
         + HONEST,
         True,
     ),
-    # the tests' builtins stay the real ones: a solution's `abs` cannot make `abs(add(...)) == 3` pass
-    ("shadow_builtin_abs", "def add(a, b):\n    return 0\ndef abs(x):\n    return 3\n", False),
+    # the tests' builtins stay the real ones: a solution's `abs` cannot make `abs(add(10, 5)) == 15` pass
     (
-        "shadow_builtin_all",
-        "def add(a, b):\n    return 0\ndef all(x):\n    return True\ndef isinstance(*a):\n    return True\n",
+        "shadow_builtin_abs",
+        "def add(a, b):\n    return 7 if (a, b) == (10, 5) else a + b\ndef abs(x):\n    return 15\n",
         False,
     ),
     (
@@ -306,9 +305,9 @@ HOSTILE = [
             if os.path.exists(p):
                 got = p
         def add(a, b):
-            return 'SAW ' + got if got else 0
+            return 'SAW ' + got if got else a + b
         """),
-        False,
+        True,
     ),
     (
         "nested_user_namespace",

@@ -283,7 +283,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
                     self._quarantine("too_deep", "nested deeper than the JSON parser allows", where, "")
                     yield index, where, _SKIP
                 except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError
-                    reason = "too_deep" if "recursion" in str(exc).lower() else "invalid_json"
+                    reason = "too_deep" if "depth limit" in str(exc) else "invalid_json"
                     self._quarantine(reason, str(exc), where, text if reason == "invalid_json" else "")
                     yield index, where, _SKIP
 
