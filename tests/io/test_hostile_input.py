@@ -44,7 +44,15 @@ def test_deep_nesting_is_quarantined_not_a_crash_in_the_reader_and_the_verify_cl
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["ok"]
     assert "quarantined 2 line(s)" in done.stdout
     filtered = subprocess.run(
-        [sys.executable, "-m", "r1data.cli", "filter", str(src), str(tmp_path / "f.jsonl"), "--annotate-only"],
+        [
+            sys.executable,
+            "-m",
+            "r1data.cli",
+            "filter",
+            str(src),
+            str(tmp_path / "f.jsonl"),
+            "--annotate-only",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -143,7 +151,9 @@ def test_yaml_boolean_keys_are_read_as_written_and_other_odd_keys_are_refused(tm
     assert step.params["judge"]["on"] == ["unknown", "fail"]
     assert len(r.fingerprint()) == 16
     assert build_step(step.kind, step.params).judge.on == ("unknown", "fail")
-    recipe.write_text("name: t\ninput: {path: x.jsonl}\nstages:\n  - name: v\n    steps:\n      - select: {3: x}\n")
+    recipe.write_text(
+        "name: t\ninput: {path: x.jsonl}\nstages:\n  - name: v\n    steps:\n      - select: {3: x}\n"
+    )
     with pytest.raises(Exception, match="recipe keys are names: '3'"):
         load_recipe(str(recipe))
 
@@ -181,7 +191,16 @@ def test_a_judge_that_never_answers_is_bounded_by_the_cli_flags(tmp_path, silent
     start = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "r1data.cli", "verify", str(src), str(out), "--quiet"]
-        + ["--judge-endpoint", silent_judge, "--judge-model", "m", "--judge-timeout", "1", "--judge-retries", "1"],
+        + [
+            "--judge-endpoint",
+            silent_judge,
+            "--judge-model",
+            "m",
+            "--judge-timeout",
+            "1",
+            "--judge-retries",
+            "1",
+        ],
         check=True,
         timeout=60,
     )

@@ -73,12 +73,6 @@ class RunCgroup:
             with contextlib.suppress(OSError):
                 os.rmdir(path)
 
-    def join(self) -> None:
-        """Move the calling process in (called in the child before exec; its descendants follow)."""
-        if self.path is not None:
-            with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
-                f.write(str(os.getpid()))
-
     def oom_killed(self) -> bool:
         if self.path is None:
             return False

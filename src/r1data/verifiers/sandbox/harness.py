@@ -1,19 +1,25 @@
 """Runs *inside* the sandbox; stdlib only (it is executed by the system Python with ``-I -S``).
 
-Roles (first argument):
+Processes:
 
-* ``init``: process 1 of the sandbox's PID namespace, still root there. Reads the job (JSON) on stdin,
-  starts the roles below under two unprivileged uids with rlimits, enforces the time and output
-  bounds, prints one JSON result line, and exits, which makes the kernel kill every process left in
-  the namespace.
+* ``zygote`` (the only entry point): process 1 of the outer namespaces (network with no interface,
+  UTS, mount), root, started once per host thread and kept warm: its imports, the seccomp filter and
+  the list of visible paths are made once. For each job it forks a child.
+* the job's child (root): joins the run's memory cgroup, unshares a mount, IPC and PID namespace of
+  its own, forks the run's init, then reads the tests and hands them over a pipe; it bounds the
+  init's time and passes the result back once the run's namespace is empty.
+* the run's init: process 1 of the run's PID namespace. Builds the root (a tmpfs with the visible
+  paths bound read-only), starts the roles below under two unprivileged uids with rlimits and the
+  seccomp filter, enforces the time and output bounds, and exits, which makes the kernel kill every
+  process left in the namespace.
 * ``solution``: uid A. Executes the untrusted code, then serves calls of its functions over a socket.
-  It never sees the tests.
-* ``tests``: uid B. Runs the test code, where the solution's functions are proxies that call into
-  the other process. Arguments go out pickled; results come back through an unpickler that accepts
-  builtin values only, so an object with an always-true ``__eq__`` cannot cross. The verdict is
-  written to a pipe only this process holds, after the last test, so exiting early with status 0
-  or patching builtins in the solution's process proves nothing.
-* stdio programs are run by ``init`` directly (uid A), one process per case; their output goes back
+  It never sees the tests: it is forked before the tests exist anywhere in its ancestors' memory.
+* ``tests``: uid B. Runs the test code, where the solution's functions (only those the tests name)
+  are proxies that call into the other process. Arguments go out pickled; results come back through
+  an unpickler that accepts builtin values only, so an object with an always-true ``__eq__`` cannot
+  cross. The verdict is written to a pipe only this process holds, after the last test, so exiting
+  early with status 0 or patching builtins in the solution's process proves nothing.
+* stdio programs are run by the init directly (uid A), one process per case; their output goes back
   to the host, which holds the expected outputs and compares them: they never enter the sandbox.
 """
 
@@ -293,7 +299,7 @@ _SECCOMP = None
 
 
 def _load_seccomp():
-    """Build the filter and load ctypes in ``init``, before any fork: the roles only call prctl."""
+    """Build the filter and load ctypes in the zygote, before any fork: the roles only call prctl."""
     global _SECCOMP
     import ctypes
 
@@ -392,7 +398,7 @@ def _enter_root(job):
             raise OSError(err, f"mount {source} on {target}: {os.strerror(err)}")
 
     root = "/tmp"  # any existing folder works: this mount namespace is private
-    links, binds = _visible_paths(job.get("extra_paths") or ())
+    links, binds = job["visible"]
     mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={job['limits']['tmpfs_mb']}m,mode=755")
     for d in WRITABLE:
         os.makedirs(f"{root}/{d}", exist_ok=True)
@@ -421,7 +427,7 @@ def _enter_root(job):
     os.chdir("/")
 
 
-# -- role: init --------------------------------------------------------------------------------
+# -- the run's init ------------------------------------------------------------------------------
 def _demote(uid, limits):
     def apply():
         os.setsid()
@@ -519,15 +525,6 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
-def _read_header(fd):
-    """The job arrives as ``<length>\n<part one><part two>``: part one (the program) is read exactly,
-    without read-ahead, so that part two (the tests) is still in the pipe when the solution forks."""
-    digits = b""
-    while (ch := os.read(fd, 1)) not in (b"\n", b""):
-        digits += ch
-    return json.loads(_read_exact(fd, int(digits)))
-
-
 def _drain(stream, limit, sink, on_overflow):
     """Read a stream to the end, keeping ``limit`` bytes; call ``on_overflow`` once past it."""
     kept, overflowed = 0, False
@@ -595,7 +592,7 @@ def _run_stdio_case(job, stdin_text):
     }
 
 
-def _run_functional(job):
+def _run_functional(job, tests_fd):
     limits = job["limits"]
     sol_sock, test_sock = socket.socketpair()
     solution = _Forked(
@@ -605,7 +602,8 @@ def _run_functional(job):
         (sol_sock.fileno(),),
     )
     sol_sock.close()
-    job.update(json.loads(_read_exact(0, 1 << 26) or b"{}"))  # now the tests
+    job.update(json.loads(_read_exact(tests_fd, 1 << 26) or b"{}"))  # now the tests
+    os.close(tests_fd)
     result_r, result_w = os.pipe()
     tests = _Forked(
         lambda: role_tests(test_sock.fileno(), result_w, job),
@@ -651,10 +649,13 @@ def _run_functional(job):
     return result
 
 
-def role_init():
-    job = _read_header(0)
+_CLONE_NEWNS, _CLONE_NEWIPC, _CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
+_VISIBLE = {}  # extra paths → what _visible_paths found (computed once per zygote)
+
+
+def _run_init(job, tests_fd):
+    """PID 1 of one run's PID namespace: build the root, run the job, return the result."""
     job["deadline"] = time.monotonic() + job["budget_s"]
-    _load_seccomp()
     _enter_root(job)
     os.makedirs(WORKDIR, exist_ok=True)
     os.chown(WORKDIR, job["uids"][0], job["uids"][0])
@@ -662,14 +663,133 @@ def role_init():
         with open(f"{WORKDIR}/solution.py", "w") as f:
             f.write(job["solution"])
         os.chmod(f"{WORKDIR}/solution.py", 0o644)
-        result = {"cases": [_run_stdio_case(job, case) for case in job["inputs"]]}
-    else:
-        result = _run_functional(job)
-    sys.stdout.write(json.dumps(result) + "\n")
-    sys.stdout.flush()
+        return {"cases": [_run_stdio_case(job, case) for case in job["inputs"]]}
+    return _run_functional(job, tests_fd)
+
+
+def _write_within(fd, data, deadline):
+    """Write ``data`` to a pipe, giving up at ``deadline`` (the reader may never read)."""
+    import select
+
+    os.set_blocking(fd, False)
+    view = memoryview(data)
+    while view and time.monotonic() < deadline:
+        _, ready, _ = select.select([], [fd], [], max(0.0, deadline - time.monotonic()))
+        if ready:
+            try:
+                view = view[os.write(fd, view[: 1 << 16]) :]
+            except BrokenPipeError:
+                return
+    os.close(fd)
+
+
+def _run_job(job, tests_len, out_fd):
+    """A child of the zygote, root, one per run: a new mount, IPC and PID namespace (and the run's
+    memory cgroup) for the run's init; then the tests are read from the zygote's stdin (after the
+    init, and so the solution, was forked: no copy of them exists in the solution's memory) and handed
+    to the init, which waits to have forked the solution before it reads them."""
+    import ctypes
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # only the zygote speaks to the host
+    os.close(null)
+    if job.get("cgroup"):
+        with open(os.path.join(job["cgroup"], "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWPID) != 0:
+        raise OSError(ctypes.get_errno(), "unshare of the run's namespaces failed")
+    result_r, result_w = os.pipe()
+    tests_r, tests_w = os.pipe()
+    init = os.fork()
+    if init == 0:
+        code = 0
+        try:
+            os.close(result_r)
+            os.close(tests_w)
+            os.close(out_fd)
+            result = _run_init(job, tests_r)
+        except BaseException as exc:
+            result, code = {"error": "sandbox_error", "detail": f"{type(exc).__name__}: {exc}"[:500]}, 1
+        try:
+            _write_all(result_w, json.dumps(result).encode())
+        finally:
+            os._exit(code)
+    os.close(tests_r)
+    os.close(result_w)
+    deadline = time.monotonic() + job["budget_s"] + 2
+    tests = _read_exact(0, tests_len)
+    _write_within(tests_w, tests, deadline)
+    import select
+
+    chunks = []
+    while time.monotonic() < deadline:  # read the result as it comes (it may not fit in the pipe)
+        if select.select([result_r], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            chunk = os.read(result_r, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    else:  # the init overran its own bound: kill the namespace
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(init, signal.SIGKILL)
+        chunks = []
+    os.waitpid(init, 0)  # returns once every process of the namespace is gone
+    raw = b"".join(chunks)
+    _write_all(
+        out_fd, raw or json.dumps({"error": "timeout", "detail": "the run overran its bound"}).encode()
+    )
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def role_zygote():
+    """Process 1 of the sandbox's outer namespaces (network, UTS, mount), warm: imports, the seccomp
+    filter and the list of visible paths are made once; each job is run by a forked child in
+    namespaces of its own. Protocol on stdin: ``<len job> <len tests>\\n<job JSON><tests JSON>``; one
+    result JSON line on stdout per job, written once every process of the run is gone."""
+    import ast  # noqa: F401  (warm for the tests' process)
+
+    _load_seccomp()
+    while True:
+        header = b""
+        while (ch := os.read(0, 1)) not in (b"\n", b""):
+            header += ch
+        if not header:
+            return
+        job_len, tests_len = map(int, header.split())
+        job = json.loads(_read_exact(0, job_len))
+        extra = tuple(job.get("extra_paths") or ())
+        if extra not in _VISIBLE:
+            _VISIBLE[extra] = _visible_paths(extra)
+        job["visible"] = _VISIBLE[extra]
+        out_r, out_w = os.pipe()
+        child = os.fork()
+        if child == 0:
+            try:
+                os.close(out_r)
+                _run_job(job, tests_len, out_w)
+            except BaseException as exc:
+                with contextlib.suppress(BaseException):
+                    _write_all(
+                        out_w, json.dumps({"error": "sandbox_error", "detail": repr(exc)[:500]}).encode()
+                    )
+            finally:
+                os._exit(0)
+        os.close(out_w)
+        raw = _read_exact(out_r, 1 << 24)
+        os.close(out_r)
+        os.waitpid(child, 0)
+        sys.stdout.write(
+            (raw.decode() if raw else '{"error": "sandbox_error", "detail": "no result"}') + "\n"
+        )
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
     role = sys.argv[1]
-    if role == "init":
-        role_init()
+    if role == "zygote":
+        role_zygote()
