@@ -1,9 +1,8 @@
 """Sandboxed code verification throughput on HumanEval (../shared/data/code/HumanEval.jsonl.gz).
 
 Runs the 164 canonical solutions (all must pass) and one wrong solution per task (all must fail)
-through r1data's code verifier: each run is a fresh sandbox (a fork of a warm zygote with its own mount, IPC and
-PID namespaces, a tmpfs root, two unprivileged
-uids, rlimits). Baseline in the same run: the same programs executed by a bare ``python3`` subprocess
+through r1data's code verifier: each run is a fresh sandbox (a fork of a warm zygote with its own
+mount, IPC and PID namespaces, a tmpfs root, two unprivileged uids, rlimits, seccomp). Baseline in the same run: the same programs executed by a bare ``python3`` subprocess
 per task with no isolation at all (what a naive harness does), so the ratio is the price of the
 sandbox.
 

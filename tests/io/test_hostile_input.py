@@ -190,16 +190,10 @@ def test_a_judge_that_never_answers_is_bounded_by_the_cli_flags(tmp_path, silent
     out = tmp_path / "out.jsonl"
     start = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "r1data.cli", "verify", str(src), str(out), "--quiet"]
-        + [
-            "--judge-endpoint",
-            silent_judge,
-            "--judge-model",
-            "m",
-            "--judge-timeout",
-            "1",
-            "--judge-retries",
-            "1",
+        [
+            *(sys.executable, "-m", "r1data.cli", "verify", str(src), str(out), "--quiet"),
+            *("--judge-endpoint", silent_judge, "--judge-model", "m"),
+            *("--judge-timeout", "1", "--judge-retries", "1"),
         ],
         check=True,
         timeout=60,
