@@ -36,7 +36,7 @@ def test_one_row_per_completion_in_the_r1_readable_format():
         {"role": "user", "content": "1+1?"},
         {"role": "assistant", "content": "<think>\none plus one\n</think>\n\nIt is $\\boxed{2}$."},
     ]
-    assert (row["id"], row["completion_index"], row["teacher"], row["verifier"]) == (
+    assert (row["id"], row["sample_index"], row["teacher"], row["verifier"]) == (
         "p1/3",
         3,
         "m",

@@ -1,6 +1,6 @@
 import pytest
 
-from r1data.formats.traces import Trace, split_trace
+from r1data.core.traces import Trace, split_trace
 
 
 @pytest.mark.parametrize(

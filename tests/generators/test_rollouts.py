@@ -84,7 +84,7 @@ def test_reformat_one_request_per_completion_and_replaces(tmp_path):
         {"text": "raw two", "model": "zero"}]}  # fmt: skip
     rollout = ReformatRollout()
     requests = rollout.requests(record)
-    assert [r.slot for r in requests] == [0, 1]
+    assert [r.sample_index for r in requests] == [0, 1]
     assert "<answer>27</answer>" in requests[0].messages[0]["content"]
     assert "What is 3 cubed?" in requests[0].messages[0]["content"]
     added = rollout.finish(record, [{"text": "<think>a</think> 27"}, {"text": "<think>b</think> 27"}])

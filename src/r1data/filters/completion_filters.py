@@ -2,9 +2,8 @@
 
 Each completion gains ``filters.<name>`` (scores and reasons). Unless ``annotate_only``, a failing
 completion is dropped (reason ``<name>_<reason>``: ``language_mixed``, ``readability_repetition`` …),
-and a record left without completions is dropped too (``no_completions_left``). Before anything is
-dropped the record keeps ``sampled = {"n", "n_correct"}`` so that selection's pass rate still counts
-every sample. Dropped completions go to the exclusion writer inside a copy of their record.
+and a record left without completions is dropped too (``no_completions_left``). The pass rate does
+not depend on where a filter runs: the verify step records it when correctness becomes known.
 """
 
 from __future__ import annotations
@@ -12,12 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from datatrove.data import Document
-
+from r1data.core.completion import cot
+from r1data.core.step import R1Step
 from r1data.filters.language import LanguageConfig, detect_language, language_consistency
 from r1data.filters.readability import ReadabilityConfig, check_readability
-from r1data.formats.traces import split_trace
-from r1data.pipelines.step import R1Step
 from r1data.schemas.records import prompt_text
 
 
@@ -26,8 +23,8 @@ class CompletionFilter(R1Step):
 
     filter_name = "filter"
 
-    def __init__(self, annotate_only: bool = False, exclusion_writer=None):
-        super().__init__(exclusion_writer)
+    def __init__(self, annotate_only: bool = False):
+        super().__init__()
         self.annotate_only = annotate_only
 
     def judge(self, record: dict[str, Any], completion: dict[str, Any]) -> tuple[dict, str | None]:
@@ -37,30 +34,20 @@ class CompletionFilter(R1Step):
         for doc in data:
             record = doc.metadata
             completions = record.get("completions") or []
-            if completions and "sampled" not in record:
-                record["sampled"] = {
-                    "n": len(completions),
-                    "n_correct": sum(c.get("correct") is True for c in completions),
-                }
-            kept, excluded = [], []
+            kept, failed = [], {}
             for c in completions:
                 annotation, failure = self.judge(record, c)
                 c.setdefault("filters", {})[self.filter_name] = annotation
                 if failure and not self.annotate_only:
-                    reason = f"{self.filter_name}_{failure}"
-                    self.drop_completions(reason)
-                    excluded.append({**c, "excluded_reason": reason})
+                    failed.setdefault(f"{self.filter_name}_{failure}", []).append(c)
                 else:
                     kept.append(c)
             self.stat_update(f"{self.filter_name}_checked", value=len(completions))
-            if excluded and self.exclusion_writer is not None:
-                self.exclusion_writer.write(
-                    Document(text=doc.text, id=doc.id, metadata={**record, "completions": excluded}),
-                    self._rank,
-                )
+            for reason, dropped in failed.items():
+                self.drop_completions(doc, dropped, reason)
             record["completions"] = kept
             if completions and not kept:
-                self.stat_update("records_dropped", "records_dropped_no_completions_left")
+                self.drop_record(doc, "no_completions_left")
                 continue
             yield doc
 
@@ -85,9 +72,8 @@ class LanguageMixFilter(CompletionFilter):
         min_foreign_words: int = 3,
         ignore_terms: list[str] | None = None,
         annotate_only: bool = False,
-        exclusion_writer=None,
     ):
-        super().__init__(annotate_only, exclusion_writer)
+        super().__init__(annotate_only)
         self.target_language = target_language
         terms = sorted({t for t in ignore_terms or () if t and t.strip()}, key=len, reverse=True)
         self._ignore = re.compile("|".join(re.escape(t) for t in terms)) if terms else None
@@ -107,11 +93,10 @@ class LanguageMixFilter(CompletionFilter):
         return self._targets[key]
 
     def judge(self, record, completion):
-        trace = split_trace(completion.get("text", ""))
-        cot = trace.reasoning if trace.format != "plain" else completion.get("text", "")
+        text = cot(completion)
         if self._ignore is not None:
-            cot = self._ignore.sub(" ", cot)
-        result = language_consistency(cot, self.target_of(record), self.config)
+            text = self._ignore.sub(" ", text)
+        result = language_consistency(text, self.target_of(record), self.config)
         result["consistency"] = round(result["consistency"], 4)
         return result, "mixed" if result["mixed"] else None
 
@@ -129,8 +114,8 @@ class ReadabilityFilter(CompletionFilter):
 
         return tuple(f.name for f in dataclasses.fields(ReadabilityConfig))
 
-    def __init__(self, annotate_only: bool = False, exclusion_writer=None, **config: Any):
-        super().__init__(annotate_only, exclusion_writer)
+    def __init__(self, annotate_only: bool = False, **config: Any):
+        super().__init__(annotate_only)
         if "checks" in config:
             config["checks"] = tuple(config["checks"])
         self.config = ReadabilityConfig(**config)

@@ -21,8 +21,8 @@ from typing import Any
 
 import xxhash
 
+from r1data.core.step import R1Step
 from r1data.filters.textnorm import tokens
-from r1data.pipelines.step import R1Step
 from r1data.schemas.records import prompt_text
 
 BUILTIN = {  # name: (path in a shared/data-like folder, text column)
@@ -165,9 +165,8 @@ class Decontaminate(R1Step):
         data_dir: str | None = None,
         check_completions: bool = False,
         annotate_only: bool = False,
-        exclusion_writer=None,
     ):
-        super().__init__(exclusion_writer)
+        super().__init__()
         self.specs = resolve(benchmarks, data_dir)
         self.n, self.check_completions, self.annotate_only = n, check_completions, annotate_only
         self._index: BenchmarkIndex | None = None

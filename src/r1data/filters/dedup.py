@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import xxhash
 
+from r1data.core.step import R1Step
 from r1data.filters.textnorm import tokens
-from r1data.pipelines.step import R1Step
 
 
 def prompt_key(text: str) -> int:
@@ -20,8 +20,8 @@ def prompt_key(text: str) -> int:
 class ExactDedup(R1Step):
     name = "🫂 exact dedup"
 
-    def __init__(self, annotate_only: bool = False, exclusion_writer=None):
-        super().__init__(exclusion_writer)
+    def __init__(self, annotate_only: bool = False):
+        super().__init__()
         self.annotate_only = annotate_only
         self.seen: dict[int, str] = {}
 
@@ -75,21 +75,20 @@ class NearDupFilter(R1Step):
 
     name = "🫂 near-dup filter"
 
-    def __init__(self, remove_folder: str, annotate_only: bool = False, exclusion_writer=None):
-        super().__init__(exclusion_writer)
+    def __init__(self, remove_folder: str, annotate_only: bool = False):
+        super().__init__()
         self.remove_folder, self.annotate_only = remove_folder, annotate_only
 
-    def run(self, data, rank: int = 0, world_size: int = 1):
+    def process(self, data):
         import os
         import struct
 
-        path = os.path.join(self.remove_folder, f"{rank:06d}.remove")
+        path = os.path.join(self.remove_folder, f"{self._rank:06d}.remove")
         remove: set[int] = set()
         if os.path.exists(path):
             with open(path, "rb") as f:
                 raw = f.read()
             remove = {v for (v,) in struct.iter_unpack("<I", raw)}
-        self._rank = rank
         for index, doc in enumerate(data):
             if index in remove:
                 doc.metadata["near_duplicate"] = True
@@ -115,26 +114,25 @@ class CompletionDedup(R1Step):
 
     name = "🫂 completion dedup"
 
-    def __init__(
-        self, threshold: float = 0.8, n: int = 5, annotate_only: bool = False, exclusion_writer=None
-    ):
-        super().__init__(exclusion_writer)
+    def __init__(self, threshold: float = 0.8, n: int = 5, annotate_only: bool = False):
+        super().__init__()
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
         self.threshold, self.n, self.annotate_only = threshold, n, annotate_only
 
     def process(self, data):
         for doc in data:
-            kept, seen = [], []
+            kept, seen, duplicates = [], [], []
             for c in doc.metadata.get("completions") or []:
                 grams = _shingles(c.get("text", ""), self.n)
                 similar = max((len(grams & g) / max(1, len(grams | g)) for g in seen), default=0.0)
                 if similar >= self.threshold:
                     c["near_duplicate"] = round(similar, 3)
                     if not self.annotate_only:
-                        self.drop_completions("duplicate_completion")
+                        duplicates.append(c)
                         continue
                 seen.append(grams)
                 kept.append(c)
+            self.drop_completions(doc, duplicates, "duplicate_completion")
             doc.metadata["completions"] = kept
             yield doc

@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1data.formats.traces import LEAKED_SPECIAL_TOKEN, split_trace
+from r1data.core.completion import cot, trace_of
+from r1data.core.traces import LEAKED_SPECIAL_TOKEN
 
 _FENCE = re.compile(r"^\s*```", re.M)
 _MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]*\$", re.S)
@@ -95,8 +96,8 @@ def check_readability(
 ) -> dict[str, Any]:
     """``{"ok": bool, "reasons": [...]}`` for one completion (``text`` plus optional ``finish_reason``)."""
     text = completion.get("text", "")
-    trace = split_trace(text)
-    reasoning = trace.reasoning if trace.format != "plain" else text
+    trace = trace_of(completion)
+    reasoning = cot(completion)
     reasons = []
     checks = set(config.checks)
     if "long_paragraph" in checks:

@@ -7,7 +7,8 @@ Policies order the correct completions, then keep the first ``k``:
   unknown), ties by sampling order; ``random``: a shuffle seeded by ``seed`` and the prompt id, so a
   rerun keeps the same completions.
 
-``max_per_prompt`` caps every policy. With ``require_r1_format`` (default) only correct completions that
+``max_per_prompt`` caps every policy. The pass rate is the verify step's count (``samples``: every
+sample it saw, whatever filters removed afterwards; without a verify step, the completions present). With ``require_r1_format`` (default) only correct completions that
 can become R1 rows (closed, non-empty reasoning and summary) are candidates, so a policy never picks a
 completion that ``format_r1`` would then drop; the others are dropped here with that reason. ``min_pass_rate``/``max_pass_rate`` drop prompts whose pass rate
 (pass / samples, unknown counted as not passing) lies outside the window: too hard or too easy.
@@ -24,8 +25,8 @@ import hashlib
 import random
 from typing import Literal
 
-from r1data.formats.steps import r1_format_problem
-from r1data.pipelines.step import R1Step
+from r1data.core.completion import r1_problem
+from r1data.core.step import R1Step
 
 Policy = Literal["all", "first", "shortest", "random"]
 
@@ -79,29 +80,25 @@ class Select(R1Step):
                 self.drop_record(doc, "no_completions")
                 continue
             for i, c in enumerate(completions):
-                c.setdefault("index", i)
-            correct, wrong = [], []
+                c.setdefault("sample_index", i)
+            correct, wrong = [], {}
             for c in completions:
-                (correct if c.get("correct") is True else wrong).append(c)
-            # filters that ran before may have removed samples: the pass rate still counts all of them
-            sampled = record.get("sampled") or {}
-            n = sampled.get("n", len(completions))
-            n_correct = sampled.get("n_correct", len(correct))
-            rate = n_correct / n
-            record["selection"] = {
-                "n_samples": n,
-                "n_correct": n_correct,
-                "pass_rate": rate,
-                "policy": self.policy,
-            }
+                if c.get("correct") is True:
+                    correct.append(c)
+                else:
+                    v = c.get("verdict")
+                    wrong.setdefault(f"{v['label']}_{v['reason']}" if v else "unverified", []).append(c)
+            # the counts of the verify step, which saw every sample (filters may have removed some since)
+            samples = record.get("samples") or {"n_samples": len(completions), "n_correct": len(correct)}
+            rate = samples["n_correct"] / samples["n_samples"] if samples["n_samples"] else 0.0
+            record["selection"] = {**samples, "pass_rate": rate, "policy": self.policy}
             self.stat_update("pass_rate_sum", value=rate)
             self.stat_update("records_scored")
-            for c in wrong:
-                v = c.get("verdict")
-                self.drop_completions(f"{v['label']}_{v['reason']}" if v else "unverified")
+            for reason, dropped in wrong.items():
+                self.drop_completions(doc, dropped, reason)
             record["completions"] = correct
             if not correct:
-                self.stat_update("records_dropped", "records_dropped_no_correct")
+                self.drop_record(doc, "no_correct")
                 continue
             if rate < self.min_pass_rate:
                 self.drop_record(doc, "pass_rate_below_min")
@@ -110,16 +107,17 @@ class Select(R1Step):
                 self.drop_record(doc, "pass_rate_above_max")
                 continue
             if self.require_r1_format:
-                eligible = []
+                unfit: dict[str, list[dict]] = {}
                 for c in correct:
-                    problem = r1_format_problem(c)
+                    problem = r1_problem(c)
                     if problem:
-                        self.drop_completions(problem)
-                    else:
-                        eligible.append(c)
-                correct = eligible
+                        unfit.setdefault(problem, []).append(c)
+                for problem, dropped in unfit.items():
+                    self.drop_completions(doc, dropped, problem)
+                correct = [c for c in correct if not r1_problem(c)]
             chosen = self.choose(record["id"], correct)
-            self.drop_completions("not_selected", len(correct) - len(chosen))
+            chosen_ids = {id(c) for c in chosen}
+            self.drop_completions(doc, [c for c in correct if id(c) not in chosen_ids], "not_selected")
             record["completions"] = chosen
             self.stat_update("records_selected")
             yield doc

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from r1data.formats.traces import split_trace
-from r1data.pipelines.step import R1Step
+from r1data.core.completion import r1_problem, trace_of
+from r1data.core.step import R1Step
+from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 
 R1_TEMPLATE = "<think>\n{reasoning}\n</think>\n\n{summary}"
-
-
-def r1_format_problem(c: dict) -> str | None:
-    """Why a completion cannot become an R1 row (``unclosed_reasoning``, ``no_reasoning``,
-    ``no_summary``), or None. Splits ``text`` first when ``parse_traces`` has not run."""
-    if "summary" not in c:
-        trace = split_trace(c.get("text", ""))
-        c.update(reasoning=trace.reasoning, summary=trace.summary, closed=trace.closed)
-    if not c.get("closed", True):
-        return "unclosed_reasoning"
-    if not (c.get("reasoning") or "").strip():
-        return "no_reasoning"
-    if not (c.get("summary") or "").strip():
-        return "no_summary"
-    return None
 
 
 class ParseTraces(R1Step):
@@ -46,9 +32,9 @@ class ParseTraces(R1Step):
             yield doc
 
 
-def assistant_content(c: dict) -> str:
+def assistant_content(reasoning: str, summary: str) -> str:
     """The R1 readable format, or the summary alone when there is no reasoning."""
-    reasoning, summary = (c.get("reasoning") or "").strip(), c["summary"].strip()
+    reasoning, summary = reasoning.strip(), summary.strip()
     return R1_TEMPLATE.format(reasoning=reasoning, summary=summary) if reasoning else summary
 
 
@@ -63,34 +49,28 @@ class FormatR1(R1Step):
 
     name = "📝 format r1"
 
-    def __init__(self, require_reasoning: bool = True, exclusion_writer=None):
-        super().__init__(exclusion_writer)
+    def __init__(self, require_reasoning: bool = True):
+        super().__init__()
         self.require_reasoning = require_reasoning
 
     def process(self, data):
         for doc in data:
             record = doc.metadata
-            for index, c in enumerate(record.get("completions", ())):
-                reason = r1_format_problem(c)
-                if (
-                    reason == "no_reasoning"
-                    and not self.require_reasoning
-                    and (c.get("summary") or "").strip()
-                ):
+            for position, c in enumerate(record.get("completions", ())):
+                trace = trace_of(c)
+                reason = r1_problem(c)
+                if reason == "no_reasoning" and not self.require_reasoning and trace.summary.strip():
                     reason = None
                 if reason:
-                    self.drop_completions(reason)
+                    self.drop_completions(doc, [c], reason)
                     continue
-                yield Document(
-                    text=c["summary"],
-                    id=f"{record['id']}/{c.get('index', index)}",
-                    metadata=self._row(record, c, c.get("index", index)),
-                )
+                row = self._row(record, c, c.get("sample_index", position), trace)
+                yield Document(text=trace.summary, id=row["id"], metadata=row)
             if not record.get("completions"):
                 self.stat_update("records_without_completions")
 
     @staticmethod
-    def _row(record: dict, c: dict, index: int) -> dict:
+    def _row(record: dict, c: dict, index: int, trace) -> dict:
         prompt = prompt_text(record)
         messages = [m for m in record.get("messages") or [{"role": "user", "content": prompt}]]
         verdict = c.get("verdict") or {}
@@ -100,17 +80,17 @@ class FormatR1(R1Step):
             "prompt_id": record["id"],
             "source": record.get("source"),
             "domain": record.get("domain", "math"),
-            "messages": [*messages, {"role": "assistant", "content": assistant_content(c)}],
+            "messages": [*messages, {"role": "assistant", "content": assistant_content(trace.reasoning, trace.summary)}],
             "prompt": prompt,
-            "reasoning": c["reasoning"].strip(),
-            "summary": c["summary"].strip(),
+            "reasoning": trace.reasoning.strip(),
+            "summary": trace.summary.strip(),
             "reference_answer": (record.get("reference") or {}).get("answer"),
             "teacher": c.get("model"),
             "finish_reason": c.get("finish_reason"),
             "verdict_label": verdict.get("label"),
             "verdict_reason": verdict.get("reason"),
             "verifier": f"{verdict['verifier']}@{verdict.get('version')}" if verdict else None,
-            "completion_index": index,
+            "sample_index": index,
             "n_samples": selection.get("n_samples"),
             "n_correct": selection.get("n_correct"),
             "pass_rate": selection.get("pass_rate"),
@@ -127,8 +107,8 @@ class FromSFT(R1Step):
 
     name = "♻️ from sft"
 
-    def __init__(self, teacher: str | None = None, exclusion_writer=None):
-        super().__init__(exclusion_writer)
+    def __init__(self, teacher: str | None = None):
+        super().__init__()
         self.teacher = teacher
 
     def process(self, data):

@@ -90,13 +90,13 @@ class GenerationStats:
         return out
 
 
-def _completion(result: dict[str, Any], slot: int, model: str) -> dict[str, Any]:
+def _completion(result: dict[str, Any], sample_index: int, model: str) -> dict[str, Any]:
     return {
         "text": result["text"],
         "finish_reason": result["finish_reason"],
         "tokens": result.get("tokens") or {},
         "model": model,
-        "sample_index": slot,
+        "sample_index": sample_index,
     }
 
 
@@ -135,7 +135,7 @@ def generate_records(
 
     def finish(record: dict, outcomes: list[dict | GenerationError]):
         completions, reasons = [], []
-        for slot, outcome in enumerate(outcomes):
+        for sample_index, outcome in enumerate(outcomes):
             if isinstance(outcome, GenerationError):
                 reasons.append(outcome.reason)
                 stats.failures_by_reason[outcome.reason] += 1
@@ -143,7 +143,7 @@ def generate_records(
             tokens = outcome.get("tokens") or {}
             stats.tokens_prompt += tokens.get("prompt") or 0
             stats.tokens_completion += tokens.get("completion") or 0
-            completions.append(_completion(outcome, slot, model))
+            completions.append(_completion(outcome, sample_index, model))
         if reasons:
             stats.prompts_failed += 1
         else:
@@ -158,7 +158,7 @@ def generate_records(
             (
                 r,
                 RequestCache.key(
-                    model, r.messages + ([{"prefix": r.prefix}] if r.prefix else []), params, r.slot
+                    model, r.messages + ([{"prefix": r.prefix}] if r.prefix else []), params, r.sample_index
                 ),
             )
             for r in rollout.requests(record)
@@ -170,10 +170,10 @@ def generate_records(
         yield from _threaded(records, backend, params, cache, max(1, concurrency), stats, keyed, finish)
 
 
-def _sample_params(params: dict[str, Any], slot: int) -> dict[str, Any]:
+def _sample_params(params: dict[str, Any], sample_index: int) -> dict[str, Any]:
     if "seed" not in params:
         return params
-    return {**params, "seed": params["seed"] + slot}  # distinct, reproducible samples
+    return {**params, "seed": params["seed"] + sample_index}  # distinct, reproducible samples
 
 
 def _threaded(records, client, params, cache, concurrency, stats, keyed, finish):
@@ -185,7 +185,7 @@ def _threaded(records, client, params, cache, concurrency, stats, keyed, finish)
             with lock:
                 stats.requests_cached += 1
             return cached
-        result = _endpoint_call(client, request, _sample_params(params, request.slot))
+        result = _endpoint_call(client, request, _sample_params(params, request.sample_index))
         with lock:
             stats.requests_sent += 1
         cache.put(key, result)
@@ -217,7 +217,7 @@ def _threaded(records, client, params, cache, concurrency, stats, keyed, finish)
 
 def _batched(records, engine, params, cache, batch_records, stats, keyed, finish):
     """Chunks of records → one engine call each; the uncached samples of one conversation go as one
-    request with ``n`` (seeded from the first missing slot when a seed is set)."""
+    request with ``n`` (seeded from the first missing sample when a seed is set)."""
     from r1data.generators.engine import EngineRequest
 
     def run(chunk: list[tuple[dict, list[tuple[Request, str]]]]):
@@ -236,7 +236,7 @@ def _batched(records, engine, params, cache, batch_records, stats, keyed, finish
             results.append(row)
         batch = [
             EngineRequest(members[0][2].messages, members[0][2].prefix, len(members),
-                          _sample_params(params, members[0][2].slot))
+                          _sample_params(params, members[0][2].sample_index))
             for members in groups.values()
         ]  # fmt: skip
         for members, outcome in zip(groups.values(), engine.generate(batch), strict=True):

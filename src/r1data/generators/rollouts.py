@@ -1,7 +1,7 @@
 """Rollout methods: what to ask the teacher for each record, and where the answers go.
 
-A rollout turns a record into requests (chat messages, an optional response prefix, a slot number) and
-puts the responses back into the record. Slots number the requests of a record; with the model,
+A rollout turns a record into requests (chat messages, an optional response prefix, a sample index) and
+puts the responses back into the record. Sample indices number the requests of a record; with the model,
 messages, prefix and sampling parameters they key the request cache, so that a relaunch resends only
 what had not come back.
 
@@ -31,33 +31,17 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import orjson
 
-from r1data.pipelines.recipe import resolve_path
+from r1data.core.paths import fill_template, load_template, resolve_path
 from r1data.schemas.records import prompt_text
 
 THINK_PREFIX = "<think>\n"
 REASONING_DOMAINS = {"math", "code", "science", "logic"}
 
 
-def load_template(name_or_path: str) -> str:
-    """A package template by file name (``reformat.txt``), or any file by path (``package://`` too)."""
-    if "/" in name_or_path:
-        with open(resolve_path(name_or_path), encoding="utf-8") as f:
-            return f.read()
-    return resources.files("r1data.generators").joinpath("templates", name_or_path).read_text("utf-8")
-
-
-_FIELD = re.compile(r"\{(\w+)\}")
-
-
-def fill_template(template: str, **values: str) -> str:
-    """Put values into ``{name}`` fields in one pass (a value that contains ``{other}`` stays as is);
-    other braces are left alone."""
-    return _FIELD.sub(lambda m: values[m.group(1)] if m.group(1) in values else m.group(0), template)
 
 
 MATH_INSTRUCTION = load_template("math_instruction.txt").strip()  # R1's advice for math prompts
@@ -83,7 +67,7 @@ def build_messages(record: dict[str, Any], r1_conventions: bool = True) -> list[
 @dataclass(frozen=True)
 class Request:
     messages: list[dict[str, str]]
-    slot: int
+    sample_index: int
     prefix: str = ""  # the response is made to start with this (vLLM: continue the final message)
 
 
@@ -106,13 +90,13 @@ class Rollout:
 
     def requests(self, record: dict[str, Any]) -> list[Request]:
         messages, prefix = self.messages(record), self.prefix(record)
-        return [Request(messages, slot, prefix) for slot in range(self.n)]
+        return [Request(messages, sample_index, prefix) for sample_index in range(self.n)]
 
     def annotate(self, record: dict[str, Any], completion: dict[str, Any]) -> None:
         completion["rollout"] = self.name
 
     def finish(self, record: dict[str, Any], completions: list[dict[str, Any]]) -> int:
-        """Put the responses (in slot order) into the record; return how many completions were added."""
+        """Put the responses (in sample order) into the record; return how many completions were added."""
         for c in completions:
             self.annotate(record, c)
         record["completions"] = [*record.get("completions", []), *completions]
@@ -203,10 +187,10 @@ class RewriteRollout(Rollout):
                         ),
                     }
                 ],
-                slot,
+                sample_index,
                 prefix,
             )
-            for slot, c in enumerate(record.get("completions") or [])
+            for sample_index, c in enumerate(record.get("completions") or [])
         ]
 
     def finish(self, record, completions):

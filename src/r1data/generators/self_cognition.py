@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 from datatrove.data import Document
 
-from r1data.generators.rollouts import fill_template
-from r1data.pipelines.step import R1Step
+from r1data.core.paths import fill_template
+from r1data.core.step import R1Step
 from r1data.verifiers.base import verdict
 
 
@@ -76,9 +76,8 @@ class SelfCognition(R1Step):
 
     name = "🪪 self-cognition"
 
-    def __init__(self, name: str, maker: str, languages: list[str] | None = None, templates: str | None = None,
-                 exclusion_writer=None):  # fmt: skip
-        super().__init__(exclusion_writer)
+    def __init__(self, name: str, maker: str, languages: list[str] | None = None, templates: str | None = None):
+        super().__init__()
         self.records = self_cognition_records(name, maker, languages, templates)
 
     def process(self, data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from r1data.pipelines.step import R1Step, RecordStream
+from r1data.core.step import R1Step, RecordStream
 
 _ROLLOUT_OPTIONS = ("examples", "shots", "template", "patterns", "cot_template")
 
@@ -116,9 +116,8 @@ class Generate(R1Step):
         template: str | None = None,
         patterns: str | None = None,
         cot_template: str | None = None,
-        exclusion_writer=None,
     ):
-        super().__init__(exclusion_writer)
+        super().__init__()
         self.endpoint = endpoint_config(
             endpoints, vllm_model, model, api_key_env=api_key_env, timeout_s=timeout_s, retries=retries
         )

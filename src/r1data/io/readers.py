@@ -378,7 +378,7 @@ def make_reader(
     spec: dict[str, Any], quarantine_folder: str | None, doc_progress: bool = True
 ) -> PipelineStep:
     """Build a reader from a recipe's ``input`` section (see :class:`r1data.pipelines.recipe.InputSpec`)."""
-    from r1data.pipelines.recipe import resolve_path
+    from r1data.core.paths import resolve_path
 
     common = dict(
         mapping=spec.get("mapping"),

@@ -28,11 +28,32 @@ class RecordWriter(DiskWriter):
     name = "💾 records"
     default_output_filename = "${rank}.jsonl.gz"
 
-    def __init__(self, output_folder: DataFolderLike, output_filename: str | None = None):
-        super().__init__(output_folder, output_filename, compression="gzip", adapter=_record_of, mode="wb")
+    def __init__(
+        self, output_folder: DataFolderLike, output_filename: str | None = None, compression: str | None = "gzip"
+    ):
+        """``compression``: ``"gzip"`` (the hand-off between stages), ``"infer"`` (by the file name's
+        extension: ``.gz``, ``.zst``, else none) or None."""
+        super().__init__(output_folder, output_filename, compression=compression, adapter=_record_of, mode="wb")
 
     def _write(self, document: dict, file_handler, _filename: str):
         file_handler.write(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+
+
+class SharedRecordWriter(RecordWriter):
+    """One exclusion file written by several steps of a pipeline: each step enters and exits it (as
+    :class:`~r1data.core.step.R1Step` does); the file is closed when the last one exits, not the first
+    (chained steps overlap: the downstream one starts first and finishes last)."""
+
+    _users = 0
+
+    def __enter__(self):
+        self._users += 1
+        return self
+
+    def __exit__(self, *exc):
+        self._users -= 1
+        if self._users == 0:
+            self.close()
 
 
 class HubShardWriter(ParquetWriter):

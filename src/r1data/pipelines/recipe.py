@@ -12,23 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from importlib import resources
 from typing import Any, Literal
 
 import orjson
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-PACKAGE_PREFIX = "package://"
-
-
-def resolve_path(path: str) -> str:
-    """``package://r1data/sample/x.jsonl`` → the file shipped inside the installed package; other paths
-    are returned unchanged (relative ones are relative to the working directory)."""
-    if path.startswith(PACKAGE_PREFIX):
-        package, _, rel = path[len(PACKAGE_PREFIX) :].partition("/")
-        return str(resources.files(package).joinpath(rel))
-    return os.path.expanduser(path)
+from r1data.core.paths import resolve_path  # noqa: F401  (re-exported)
 
 
 class _Strict(BaseModel):

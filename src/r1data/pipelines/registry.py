@@ -25,14 +25,11 @@ STEPS: dict[str, str] = {
 
 
 def build_step(kind: str, params: dict) -> PipelineStep:
-    """Build a step from its recipe name and parameters. ``exclusions: FOLDER`` on a step that drops
-    things writes what it drops there (records JSONL with their reasons)."""
+    """Build a step from its recipe name and parameters. ``exclusions: FOLDER`` on any step writes what
+    it drops there (records JSONL: dropped records with ``dropped_reason``, dropped completions inside a
+    copy of their record with ``excluded_reason``)."""
     params = dict(params)
     exclusions = params.pop("exclusions", None)
-    if exclusions is not None:
-        from r1data.io.writers import RecordWriter
-
-        params["exclusion_writer"] = RecordWriter(exclusions, output_filename=f"{kind}_${{rank}}.jsonl.gz")
     if kind not in STEPS:
         raise ValueError(f"unknown step {kind!r}; known steps: {', '.join(sorted(STEPS))}")
     module, _, name = STEPS[kind].partition(":")
@@ -46,4 +43,12 @@ def build_step(kind: str, params: dict) -> PipelineStep:
         raise ValueError(
             f"step {kind!r} got unknown parameters {sorted(unknown)}; it accepts {sorted(allowed)}"
         )
-    return cls(**params)
+    step = cls(**params)
+    if exclusions is not None:
+        from r1data.core.step import R1Step
+        from r1data.io.writers import RecordWriter
+
+        if not isinstance(step, R1Step):
+            raise ValueError(f"step {kind!r} drops nothing: `exclusions` does not apply to it")
+        step.exclusion_writer = RecordWriter(exclusions, output_filename=f"{kind}_${{rank}}.jsonl.gz")
+    return step

@@ -22,7 +22,7 @@ SFT_SCHEMA = pa.schema(
         ("verdict_label", pa.string()),
         ("verdict_reason", pa.string()),
         ("verifier", pa.string()),
-        ("completion_index", pa.int32()),
+        ("sample_index", pa.int32()),
         ("n_samples", pa.int32()),
         ("n_correct", pa.int32()),
         ("pass_rate", pa.float32()),

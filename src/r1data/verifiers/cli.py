@@ -1,18 +1,8 @@
-"""``r1data verify IN OUT``: stream prompt records through the verifiers, in constant memory."""
+"""``r1data verify IN OUT``: verify every completion of every record, in constant memory, through the
+same one-stage pipeline as a recipe (:func:`r1data.pipelines.single.run_file`): one ``verify`` step per
+domain with a rule checker, then the judge (when given) for what rules leave open."""
 
 from __future__ import annotations
-
-import collections
-import os
-import time
-
-import orjson
-from tqdm import tqdm
-
-from r1data.io.writers import open_output
-from r1data.verifiers.judge import JudgeClient, iter_judged
-from r1data.verifiers.registry import CHECKERS, checker_pool
-from r1data.verifiers.runner import iter_verified, mark_unverified
 
 
 def verify_file(
@@ -25,43 +15,24 @@ def verify_file(
     judge=None,
 ) -> str:
     """Verify every completion of every record in ``input_path``; returns a one-paragraph summary.
-    ``judge`` (a :class:`~r1data.verifiers.judge.JudgeConfig`) turns the LLM-judge cascade on."""
-    from r1data.io.readers import RecordReader
+    ``judge`` (a :class:`~r1data.verifiers.judge_config.JudgeConfig`) turns the LLM-judge cascade on."""
+    import dataclasses
 
-    if not os.path.isfile(input_path):
-        raise FileNotFoundError(f"no such input file: {input_path}")
+    from r1data.pipelines.single import run_file
+    from r1data.verifiers.registry import CHECKERS
+    from r1data.verifiers.step import Verify
+
+    judge_params = dataclasses.asdict(judge) if judge is not None else None
+    steps = [Verify(domain, workers=workers, timeout_s=timeout_s) for domain in CHECKERS]
+    steps.append(Verify(domain=None, judge=judge_params))  # every other domain: no rule checker
     quarantine = quarantine or output_path + ".quarantine.jsonl"
-    reader = RecordReader.for_file(input_path, quarantine)
-    labels: collections.Counter[str] = collections.Counter()
-    start, n_records = time.monotonic(), 0
-    records = (doc.metadata for doc in reader.run())
-    os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)
-    with open_output(output_path) as out, tqdm(desc="verify", unit="record", disable=not progress) as bar:
-        pools = {domain: checker_pool(spec, workers, timeout_s) for domain, spec in CHECKERS.items()}
-        try:
-            stream = records
-            for domain, pool in pools.items():
-                pool.__enter__()
-                stream = iter_verified(pool, stream, domain)
-            stream = mark_unverified(stream)
-            if judge is not None:
-                stream = iter_judged(JudgeClient(judge), stream)
-            for record in stream:
-                for c in record.get("completions", ()):
-                    labels[c["verdict"]["label"]] += 1
-                out.write(orjson.dumps(record) + b"\n")
-                n_records += 1
-                bar.update()
-        finally:
-            for pool in pools.values():
-                pool.close()
-    stats = reader.stats.stats
-    n_quarantined = int(stats["quarantined"].total)
-    elapsed = time.monotonic() - start
-    n_completions = sum(labels.values())
+    run = run_file(input_path, output_path, steps, quarantine, progress=progress)
+    labels = {label: int(run.counters.get(f"label_out_{label}", 0)) for label in ("pass", "fail", "unknown")}
+    n_completions = run.completions_out
+    n_quarantined = int(run.counters.get("quarantined", 0))
     return (
-        f"verified {n_records} records, {n_completions} completions in {elapsed:.1f}s "
-        f"({n_completions / max(elapsed, 1e-9):.1f}/s): pass {labels['pass']}, fail {labels['fail']}, "
+        f"verified {run.records_out} records, {n_completions} completions in {run.seconds:.1f}s "
+        f"({n_completions / max(run.seconds, 1e-9):.1f}/s): pass {labels['pass']}, fail {labels['fail']}, "
         f"unknown {labels['unknown']}; quarantined {n_quarantined} line(s)"
         + (f" → {quarantine}" if n_quarantined else "")
         + f"\noutput: {output_path}"

@@ -24,7 +24,7 @@ import math
 import re
 from typing import Any
 
-from r1data.formats.traces import split_trace
+from r1data.core.traces import split_trace
 from r1data.verifiers.base import verdict
 
 _FENCE = re.compile(r"```[ \t]*(python3?|py)?[ \t]*\n(.*?)```", re.S | re.I)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1data.formats.traces import LEAKED_SPECIAL_TOKEN
+from r1data.core.traces import LEAKED_SPECIAL_TOKEN
 from r1data.verifiers.base import verdict
 
 NAME, VERSION = "format", "v1"

@@ -26,7 +26,7 @@ from typing import Any
 
 from loguru import logger
 
-from r1data.formats.traces import split_trace
+from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
 from r1data.verifiers.judge_config import JudgeConfig

@@ -40,7 +40,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from r1data.formats.traces import split_trace
+from r1data.core.traces import split_trace
 from r1data.verifiers import math_rules as rules
 from r1data.verifiers.base import verdict
 

@@ -391,7 +391,7 @@ def same_function(a: str, b: str) -> bool | None:
 
 def cut_at_leaked_token(text: str) -> str:
     """What precedes a leaked chat-template token (the model went on to write a new turn)."""
-    from r1data.formats.traces import LEAKED_SPECIAL_TOKEN
+    from r1data.core.traces import LEAKED_SPECIAL_TOKEN
 
     m = LEAKED_SPECIAL_TOKEN.search(text)
     return text[: m.start()] if m else text

@@ -15,9 +15,9 @@ import functools
 from importlib import resources
 from typing import Any
 
-from r1data.formats.traces import split_trace
-from r1data.generators.rollouts import fill_template
-from r1data.pipelines.step import R1Step, RecordStream
+from r1data.core.paths import fill_template
+from r1data.core.step import R1Step, RecordStream
+from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
 from r1data.verifiers.judge import judge_in_window, last_json_with
@@ -57,9 +57,8 @@ class QualityJudge(R1Step):
         timeout_s: float = 60.0,
         retries: int = 3,
         max_tokens: int = 256,
-        exclusion_writer=None,
     ):
-        super().__init__(exclusion_writer)
+        super().__init__()
         from r1data.generators.client import EndpointConfig
 
         if not 1 <= min_score <= 10:

@@ -87,8 +87,8 @@ def language_consistency_reward(
     """R1's language-consistency reward: the share of target-language words in the chain of thought
     (the text before ``</think>``, the whole completion without one), in [0, 1]. The target is the
     row's ``language`` column when given, else the prompt's detected language."""
+    from r1data.core.traces import split_trace
     from r1data.filters.language import detect_language, language_consistency
-    from r1data.formats.traces import split_trace
 
     languages = language or [None] * len(completions)
     rewards = []

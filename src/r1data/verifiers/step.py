@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from r1data.pipelines.step import R1Step, RecordStream
+from r1data.core.step import R1Step, RecordStream
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from r1data.verifiers.registry import CHECKERS, checker_pool, checker_spec
 from r1data.verifiers.runner import iter_verified, mark_unverified
@@ -14,7 +14,8 @@ class Verify(R1Step):
     """Set ``verdict`` and ``correct`` on each completion.
 
     Args:
-        domain: records of this domain are verified; others pass through untouched.
+        domain: records of this domain are verified; others pass through untouched. ``None``: every
+            domain without a rule checker (``unknown``/``no_rule_verifier``, then the judge if given).
         checker: ``"module:Class"``; default: the registered checker of ``domain``.
         workers: verifier processes (default: all cores).
         timeout_s: hard bound per completion (default: the domain's, see
@@ -33,7 +34,7 @@ class Verify(R1Step):
 
     def __init__(
         self,
-        domain: str = "math",
+        domain: str | None = "math",
         checker: str | None = None,
         workers: int | None = None,
         timeout_s: float | None = None,
@@ -43,8 +44,8 @@ class Verify(R1Step):
     ):
         super().__init__()
         options = {"extra_paths": list(sandbox_paths)} if sandbox_paths else {}
-        self.spec = checker_spec(domain, checker, **options)
-        if self.spec is None and judge is None:
+        self.spec = checker_spec(domain, checker, **options) if domain is not None else None
+        if self.spec is None and judge is None and domain is not None:
             raise ValueError(
                 f"no rule checker for domain {domain!r} (known: {sorted(CHECKERS)}): give a `judge` to decide it"
             )
@@ -52,6 +53,10 @@ class Verify(R1Step):
         self.timeout_s = timeout_s
         self.workers, self.memory_mb = workers, memory_mb
         self.judge = JudgeConfig(**{**judge, "on": tuple(judge.get("on", ("unknown",)))}) if judge else None
+
+    def _mine(self, record: dict) -> bool:
+        domain = record.get("domain", "math")
+        return domain == self.domain if self.domain is not None else domain not in CHECKERS
 
     def process(self, data):
         stream_of = RecordStream(data)
@@ -70,8 +75,15 @@ class Verify(R1Step):
                 stream = iter_judged(JudgeClient(self.judge), stream)
             for record in stream:
                 doc = stream_of.document(record)
-                if record.get("domain", "math") == self.domain:
-                    for c in record.get("completions", ()):
+                if self._mine(record) and record.get("completions"):
+                    # correctness is known here: the pass rate counts every sample verified, whatever
+                    # later filters remove
+                    completions = record["completions"]
+                    record["samples"] = {
+                        "n_samples": len(completions),
+                        "n_correct": sum(c.get("correct") is True for c in completions),
+                    }
+                    for c in completions:
                         v = c["verdict"]
                         self.stat_update(
                             "completions_verified",
