@@ -17,8 +17,8 @@ import time
 
 
 def run(url: str, prompts: int, n: int, concurrency: int, cache_path: str | None) -> float:
-    from r1data.generators.client import ChatClient, EndpointConfig
     from r1data.generators.generate import RequestCache, generate_records
+    from r1data.llm.client import ChatClient, EndpointConfig
 
     records = [{"id": f"p{i}", "domain": "math", "prompt": f"What is {i} plus {i}?"} for i in range(prompts)]
     client = ChatClient(EndpointConfig([url], "bench", timeout_s=30))

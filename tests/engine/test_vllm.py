@@ -172,8 +172,8 @@ def test_non_reasoning_recipe_router_self_cognition_and_judge(vllm_server, tmp_p
 def test_router_requests_match_what_the_server_counted(vllm_server, tmp_path):
     """The prompt token counts the server returns are exactly the router's requests: the greeting as
     is, the writing prompt inside the CoT template."""
-    from r1data.generators.client import ChatClient, EndpointConfig
     from r1data.generators.generate import RequestCache, generate_records
+    from r1data.llm.client import ChatClient, EndpointConfig
 
     records = read_jsonl(resolve_path("package://r1data/sample/non_reasoning_prompts.jsonl"))
     router = RouterRollout()
@@ -227,8 +227,8 @@ def test_cold_start_recipes_run_every_method(vllm_server, tmp_path, monkeypatch)
 
 
 def test_refine_rewrites_each_completion_once(vllm_server):
-    from r1data.generators.client import ChatClient, EndpointConfig
     from r1data.generators.generate import GenerationStats, RequestCache, generate_records
+    from r1data.llm.client import ChatClient, EndpointConfig
 
     record = {"id": "x", "domain": "math", "prompt": "What is 2+3?",
               "completions": [{"text": "<think>2+3=5</think> 5", "model": "m", "verdict": {"label": "pass"}},

@@ -20,13 +20,13 @@ def test_one_row_per_completion_in_the_r1_readable_format():
             {
                 "text": "<think>\n one plus one \n</think>\n\nIt is $\\boxed{2}$.",
                 "model": "m",
-                "index": 3,
+                "sample_index": 3,
                 "verdict": {"label": "pass", "reason": "equivalent", "verifier": "math", "version": "v1"},
                 "tokens": {"completion": 12},
             },
-            {"text": "no markers \\boxed{2}", "index": 5},
-            {"text": "<think>cut off", "index": 6},
-            {"text": "<think>done</think>", "index": 7},
+            {"text": "no markers \\boxed{2}", "sample_index": 5},
+            {"text": "<think>cut off", "sample_index": 6},
+            {"text": "<think>done</think>", "sample_index": 7},
         ],
     }
     rows, stats = run(FormatR1(), [rec])

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from r1data.generators.client import ChatClient, EndpointConfig, GenerationError
 from r1data.generators.fake_server import FakeChatServer
 from r1data.generators.generate import GenerationStats, RequestCache, generate_records
 from r1data.generators.rollouts import (
@@ -23,6 +22,7 @@ from r1data.generators.rollouts import (
 )
 from r1data.generators.self_cognition import SelfCognition, self_cognition_records
 from r1data.generators.step import build_rollout
+from r1data.llm.client import ChatClient, EndpointConfig, GenerationError
 from r1data.pipelines.recipe import expand_env
 from tests.conftest import write_jsonl
 

@@ -22,7 +22,7 @@ def resolve_path(path: str) -> str:
 def load_template(name_or_path: str, package: str = "r1data.generators") -> str:
     """A template shipped in ``package``'s ``templates/`` folder by file name (``reformat.txt``), or any
     file by path (``package://`` too): a user replaces a template by giving a path instead of a name."""
-    if "/" in name_or_path:
+    if "/" in name_or_path or os.path.isfile(name_or_path):
         with open(resolve_path(name_or_path), encoding="utf-8") as f:
             return f.read()
     return resources.files(package).joinpath("templates", name_or_path).read_text("utf-8")

@@ -25,7 +25,9 @@ def filter_file(
         LanguageMixFilter(target_language=target_language, annotate_only=annotate_only),
         ReadabilityFilter(annotate_only=annotate_only),
     ]
-    run = run_file(input_path, output_path, steps, quarantine or output_path + ".quarantine.jsonl", excluded, progress)
+    run = run_file(
+        input_path, output_path, steps, quarantine or output_path + ".quarantine.jsonl", excluded, progress
+    )
     dropped = sorted(run.dropped().items(), key=lambda kv: (-kv[1], kv[0]))
     n_quarantined = int(run.counters.get("quarantined", 0))
     return (

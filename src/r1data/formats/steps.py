@@ -80,7 +80,10 @@ class FormatR1(R1Step):
             "prompt_id": record["id"],
             "source": record.get("source"),
             "domain": record.get("domain", "math"),
-            "messages": [*messages, {"role": "assistant", "content": assistant_content(trace.reasoning, trace.summary)}],
+            "messages": [
+                *messages,
+                {"role": "assistant", "content": assistant_content(trace.reasoning, trace.summary)},
+            ],
             "prompt": prompt,
             "reasoning": trace.reasoning.strip(),
             "summary": trace.summary.strip(),

@@ -27,8 +27,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1data.generators.client import ChatClient, GenerationError
 from r1data.generators.rollouts import Request, Rollout
+from r1data.llm.client import ChatClient, GenerationError
 
 
 class RequestCache:
@@ -218,7 +218,7 @@ def _threaded(records, client, params, cache, concurrency, stats, keyed, finish)
 def _batched(records, engine, params, cache, batch_records, stats, keyed, finish):
     """Chunks of records → one engine call each; the uncached samples of one conversation go as one
     request with ``n`` (seeded from the first missing sample when a seed is set)."""
-    from r1data.generators.engine import EngineRequest
+    from r1data.llm.engine import EngineRequest
 
     def run(chunk: list[tuple[dict, list[tuple[Request, str]]]]):
         groups: dict[str, list[tuple[int, int, Request, str]]] = {}

@@ -42,8 +42,6 @@ THINK_PREFIX = "<think>\n"
 REASONING_DOMAINS = {"math", "code", "science", "logic"}
 
 
-
-
 MATH_INSTRUCTION = load_template("math_instruction.txt").strip()  # R1's advice for math prompts
 
 

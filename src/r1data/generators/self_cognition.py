@@ -76,7 +76,9 @@ class SelfCognition(R1Step):
 
     name = "🪪 self-cognition"
 
-    def __init__(self, name: str, maker: str, languages: list[str] | None = None, templates: str | None = None):
+    def __init__(
+        self, name: str, maker: str, languages: list[str] | None = None, templates: str | None = None
+    ):
         super().__init__()
         self.records = self_cognition_records(name, maker, languages, templates)
 

@@ -29,11 +29,16 @@ class RecordWriter(DiskWriter):
     default_output_filename = "${rank}.jsonl.gz"
 
     def __init__(
-        self, output_folder: DataFolderLike, output_filename: str | None = None, compression: str | None = "gzip"
+        self,
+        output_folder: DataFolderLike,
+        output_filename: str | None = None,
+        compression: str | None = "gzip",
     ):
         """``compression``: ``"gzip"`` (the hand-off between stages), ``"infer"`` (by the file name's
         extension: ``.gz``, ``.zst``, else none) or None."""
-        super().__init__(output_folder, output_filename, compression=compression, adapter=_record_of, mode="wb")
+        super().__init__(
+            output_folder, output_filename, compression=compression, adapter=_record_of, mode="wb"
+        )
 
     def _write(self, document: dict, file_handler, _filename: str):
         file_handler.write(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")

@@ -56,7 +56,9 @@ def run_file(
     reader.doc_progress = progress
     if exclusions:
         exclusions = os.path.abspath(exclusions)
-        shared = SharedRecordWriter(os.path.dirname(exclusions), os.path.basename(exclusions), compression="infer")
+        shared = SharedRecordWriter(
+            os.path.dirname(exclusions), os.path.basename(exclusions), compression="infer"
+        )
         for step in steps:
             if hasattr(step, "exclusion_writer"):
                 step.exclusion_writer = shared

@@ -21,11 +21,11 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from importlib import resources
 from typing import Any
 
 from loguru import logger
 
+from r1data.core.paths import load_template
 from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
@@ -58,20 +58,11 @@ def final_answer(completion: dict[str, Any]) -> str:
 
 class JudgeClient:
     def __init__(self, config: JudgeConfig):
-        from r1data.generators.client import ChatClient, EndpointConfig
+        from r1data.llm.client import ChatClient
 
         self.config = config
-        self.template = resources.files("r1data.verifiers").joinpath("templates/judge.txt").read_text()
-        self.client = ChatClient(
-            EndpointConfig(
-                [config.endpoint],
-                config.model,
-                api_key_env=config.api_key_env,
-                timeout_s=config.timeout_s,
-                retries=config.retries,
-                backoff_s=config.backoff_s,
-            )
-        )
+        self.template = load_template("judge.txt", "r1data.verifiers")
+        self.client = ChatClient(config.client_config())
 
     def _request(self, messages: list[dict[str, str]]) -> str:
         reply = self.client.complete(messages, {"temperature": 0.0, "max_tokens": self.config.max_tokens})
@@ -79,7 +70,7 @@ class JudgeClient:
 
     def judge(self, question: str, reference: str, answer: str) -> dict[str, Any]:
         prompt = self.template.format(question=question, reference=reference, answer=answer)
-        from r1data.generators.client import GenerationError
+        from r1data.llm.client import GenerationError
 
         try:
             reply = self._request([{"role": "user", "content": prompt}])

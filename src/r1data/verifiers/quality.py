@@ -12,15 +12,16 @@ left alone. Unparsable replies give ``unknown``/``judge_unparsable``, failed req
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from typing import Any
 
-from r1data.core.paths import fill_template
+from r1data.core.configs import field_names
+from r1data.core.paths import fill_template, load_template
 from r1data.core.step import R1Step, RecordStream
 from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
 from r1data.verifiers.judge import judge_in_window, last_json_with
+from r1data.verifiers.judge_config import JudgeConfig
 
 NON_REASONING_DOMAINS = ("writing", "qa", "translation", "general")
 
@@ -36,14 +37,15 @@ class QualityJudge(R1Step):
     """Set ``verdict``/``correct`` on completions of ``domains`` from a judge model's 1–10 score.
 
     Args:
-        endpoint / model / api_key_env: the judge (any OpenAI-compatible endpoint).
         domains: record domains to judge (default: writing, qa, translation, general).
         min_score: pass at or above this score (default 7).
         template: another template file with ``{prompt}``, ``{reference_block}``, ``{response}``.
-        concurrency / timeout_s / retries / max_tokens: per request.
+        endpoint / model / api_key_env / concurrency / timeout_s / retries / backoff_s / max_tokens:
+            the judge, as for the ``verify`` step's judge (:class:`~r1data.verifiers.judge_config.JudgeConfig`).
     """
 
     name = "⚖️ judge quality"
+    config_fields = staticmethod(lambda: field_names(JudgeConfig))
 
     def __init__(
         self,
@@ -51,29 +53,17 @@ class QualityJudge(R1Step):
         model: str,
         domains: list[str] | tuple[str, ...] = NON_REASONING_DOMAINS,
         min_score: int = 7,
-        api_key_env: str = "R1DATA_JUDGE_API_KEY",
         template: str | None = None,
-        concurrency: int = 8,
-        timeout_s: float = 60.0,
-        retries: int = 3,
-        max_tokens: int = 256,
+        **judge: Any,
     ):
         super().__init__()
-        from r1data.generators.client import EndpointConfig
-
         if not 1 <= min_score <= 10:
             raise ValueError("min_score must be within 1..10")
-        self.endpoint = EndpointConfig([endpoint], model, api_key_env=api_key_env, timeout_s=timeout_s,
-                                       retries=retries)  # fmt: skip
-        self.domains, self.min_score, self.concurrency = set(domains), min_score, concurrency
-        self.max_tokens = max_tokens
-        if template:
-            with open(template, encoding="utf-8") as f:
-                self.template = f.read()
-        else:
-            self.template = (
-                resources.files("r1data.verifiers").joinpath("templates/quality_judge.txt").read_text()
-            )
+        self.judge = JudgeConfig(endpoint=endpoint, model=model, **judge)
+        self.endpoint = self.judge.client_config()
+        self.domains, self.min_score, self.concurrency = set(domains), min_score, self.judge.concurrency
+        self.max_tokens = self.judge.max_tokens
+        self.template = load_template(template or "quality_judge.txt", "r1data.verifiers")
 
     def _prompt(self, record: dict[str, Any], completion: dict[str, Any]) -> str:
         reference = (record.get("reference") or {}).get("answer")
@@ -83,7 +73,7 @@ class QualityJudge(R1Step):
         )
 
     def _judge(self, client, record, completion) -> dict[str, Any]:
-        from r1data.generators.client import GenerationError
+        from r1data.llm.client import GenerationError
 
         model = self.endpoint.model
         if not final_reply(completion):
@@ -107,7 +97,7 @@ class QualityJudge(R1Step):
                        "quality_judge", model, score=score, explanation=str(parsed.get("reason", ""))[:500])  # fmt: skip
 
     def process(self, data):
-        from r1data.generators.client import ChatClient
+        from r1data.llm.client import ChatClient
 
         client = ChatClient(self.endpoint)
         stream_of = RecordStream(data)

@@ -52,7 +52,7 @@ class Verify(R1Step):
         self.domain = domain
         self.timeout_s = timeout_s
         self.workers, self.memory_mb = workers, memory_mb
-        self.judge = JudgeConfig(**{**judge, "on": tuple(judge.get("on", ("unknown",)))}) if judge else None
+        self.judge = JudgeConfig(**judge) if judge else None
 
     def _mine(self, record: dict) -> bool:
         domain = record.get("domain", "math")
