@@ -20,8 +20,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"  shards: {', '.join(os.path.join('data', s) for s in result.shards) or '(no rows)'}")
     print(f"  card:   {result.card_path}\n  stats:  {result.stats_path}")
     quarantine = os.path.join(result.output_dir, "quarantine")
-    if result.funnel["records"]["quarantined"]:
+    records = result.funnel["records"]
+    if records["quarantined"]:
         print(f"  quarantined rows with reasons: {quarantine}/")
+    problem = None
+    if records["in"] and not records["ok"]:
+        problem = f"every input record was quarantined ({records['quarantined']}); see {quarantine}/"
+    elif not result.funnel["completions"]["kept"]:
+        problem = "the run published 0 rows (the funnel above says where everything went)"
+    if problem and not args.allow_empty:
+        print(f"r1data run: error: {problem}; pass --allow-empty to accept that", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -101,7 +110,14 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument("recipe", help="path of the recipe YAML, e.g. recipes/quickstart.yaml")
     run.add_argument("--output", "-o", help="output directory (default: outputs/<recipe name>)")
     run.add_argument(
-        "--force", action="store_true", help="overwrite an output directory produced by a different recipe"
+        "--force",
+        action="store_true",
+        help="overwrite an output directory produced by a different recipe or from a changed input",
+    )
+    run.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 even when the run publishes no row or quarantines every input record (default: exit 3)",
     )
     run.set_defaults(func=_cmd_run)
 

@@ -98,8 +98,9 @@ def open_output(path: str):
     return open(path, "wb")
 
 
-_PART = re.compile(r"^(\d+)_(\d+)\.parquet$")
-_FINAL = re.compile(r"^(?P<split>[\w-]+)-(\d{5})-of-(\d{5})\.parquet$")
+# parts: ``<rank>_<n>.parquet`` (SFT rows, datatrove's size-split files) or ``<rank>.jsonl.gz`` (records)
+_PART = re.compile(r"^(\d+)(?:_(\d+))?\.(parquet|jsonl\.gz)$")
+_FINAL = re.compile(r"^(?P<split>[\w-]+)-(\d{5})-of-(\d{5})\.(parquet|jsonl\.gz)$")
 
 
 MANIFEST = "_finalize.json"
@@ -118,14 +119,15 @@ def finalize_shards(data_dir: str, split: str = "train") -> list[str]:
             for name in os.listdir(parts_dir):
                 m = _PART.match(name)
                 if m:
-                    parts.append((int(m.group(2)), int(m.group(1)), name))
+                    parts.append((int(m.group(2) or 0), int(m.group(1)), name))
         if not parts:
             return (
                 sorted(n for n in os.listdir(data_dir) if _FINAL.match(n)) if os.path.isdir(data_dir) else []
             )
         parts.sort()
         plan = [
-            [name, f"{split}-{i:05d}-of-{len(parts):05d}.parquet"] for i, (_, _, name) in enumerate(parts)
+            [name, f"{split}-{i:05d}-of-{len(parts):05d}.{_PART.match(name).group(3)}"]
+            for i, (_, _, name) in enumerate(parts)
         ]
         write_atomic(manifest, orjson.dumps({"shards": plan}))
     with open(manifest, "rb") as f:

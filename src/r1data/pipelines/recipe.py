@@ -95,6 +95,11 @@ class ExecutorSpec(_Strict):
 
 class OutputSpec(_Strict):
     split: str = "train"
+    records: bool = Field(
+        False,
+        description="Publish the last stage's records (JSONL shards) instead of SFT rows: for a stage "
+        "that ends without `format_r1` (e.g. verified completions for later selection or evaluation).",
+    )
     max_shard_bytes: int = Field(256 * 2**20, ge=1024, description="A shard is closed past this size.")
     rows_per_group: int = Field(
         100,
@@ -130,6 +135,16 @@ class Recipe(_Strict):
         if stages[0].near_dedup is not None or stages[-1].near_dedup is not None:
             raise ValueError("a near_dedup stage must sit between two stages of steps")
         return stages
+
+    @model_validator(mode="after")
+    def _output_makes_rows(self) -> Recipe:
+        last = self.stages[-1]
+        if not self.output.records and "format_r1" not in [s.kind for s in last.steps]:
+            raise ValueError(
+                f"the last stage ({last.name!r}) has no `format_r1` step, so it makes no SFT rows: add "
+                "`format_r1` to it, or set `output: {records: true}` to publish the records themselves"
+            )
+        return self
 
     def fingerprint(self) -> str:
         """Stable hash of everything that changes the output (the recipe's resolved content)."""

@@ -38,26 +38,59 @@ class RunResult:
     card_path: str
 
 
+def input_identity(spec) -> dict:
+    """What the input is, cheaply: every file's path, size and modification time (a folder's files
+    recursively), or a Hub dataset's name, config and split. A changed input is a changed run."""
+    from r1data.core.paths import resolve_path
+
+    if spec.dataset and not os.path.isdir(spec.dataset):
+        return {"dataset": spec.dataset, "config": spec.config, "split": spec.split}
+    root = resolve_path(spec.path) if spec.path else spec.dataset
+    files = [root] if os.path.isfile(root) else sorted(
+        os.path.join(d, name) for d, _, names in os.walk(root) for name in names
+    )  # fmt: skip
+    out = []
+    for path in files:
+        st = os.stat(path)
+        out.append(
+            [
+                os.path.relpath(path, root) if path != root else os.path.basename(path),
+                st.st_size,
+                st.st_mtime_ns,
+            ]
+        )
+    return {"path": os.path.abspath(root), "files": out}
+
+
 def _check_fingerprint(recipe: Recipe, output_dir: str, force: bool) -> None:
     path = os.path.join(output_dir, "recipe.json")
+    identity = input_identity(recipe.input)
     if os.path.exists(path):
         with open(path) as f:
-            previous = json.load(f).get("fingerprint")
-        if previous != recipe.fingerprint():
+            previous = json.load(f)
+        why = None
+        if previous.get("fingerprint") != recipe.fingerprint():
+            why = f"the output of a different recipe (fingerprint {previous.get('fingerprint')})"
+        elif previous.get("input") not in (None, identity):
+            why = "the output of this recipe on a different input (files, sizes or times changed)"
+        if why:
             if not force:
                 raise FileExistsError(
-                    f"{output_dir} holds the output of a different recipe (fingerprint {previous}); "
-                    "choose another --output or pass --force to overwrite it"
+                    f"{output_dir} holds {why}; choose another --output or pass --force to overwrite it"
                 )
             shutil.rmtree(output_dir)
     os.makedirs(output_dir, exist_ok=True)
     with open(path, "w") as f:
-        json.dump({"fingerprint": recipe.fingerprint(), "recipe": recipe.model_dump()}, f, indent=2)
+        json.dump(
+            {"fingerprint": recipe.fingerprint(), "input": identity, "recipe": recipe.model_dump()},
+            f,
+            indent=2,
+        )
 
 
 def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
     from r1data.io.readers import RecordReader, make_reader
-    from r1data.io.writers import HubShardWriter, RecordWriter
+    from r1data.io.writers import PARTS_DIR, HubShardWriter, RecordWriter
 
     stage = recipe.stages[index]
     if index == 0:
@@ -76,7 +109,9 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
         # that relaunching the recipe resends nothing that had finished
         if hasattr(step, "cache_dir") and step.cache_dir is None:
             step.cache_dir = os.path.join(output_dir, "cache", stage.name)
-    if index == len(recipe.stages) - 1:
+    if index == len(recipe.stages) - 1 and recipe.output.records:
+        writer = RecordWriter(os.path.join(output_dir, "data", PARTS_DIR))
+    elif index == len(recipe.stages) - 1:
         writer = HubShardWriter(
             os.path.join(output_dir, "data"), recipe.output.max_shard_bytes, recipe.output.rows_per_group
         )
@@ -195,18 +230,42 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
 
 
 def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
-    """Row count and the sources / teachers / verifiers of the published rows (few columns, cheap)."""
+    """Kept completions (SFT rows, or the completions of published records) and the sources /
+    teachers / verifiers / domains behind them (few columns, cheap)."""
     from collections import Counter
 
     import pyarrow.parquet as pq
 
     rows, counts = 0, {"source": Counter(), "teacher": Counter(), "verifier": Counter(), "domain": Counter()}
     for shard in shards:
-        table = pq.read_table(os.path.join(data_dir, shard), columns=list(counts))
+        path = os.path.join(data_dir, shard)
+        if shard.endswith(".jsonl.gz"):
+            for record in _jsonl_records(path):
+                for c in record.get("completions") or []:
+                    rows += 1
+                    verdict = c.get("verdict")
+                    counts["source"][str(record.get("source"))] += 1
+                    counts["teacher"][str(c.get("model"))] += 1
+                    counts["verifier"][
+                        f"{verdict['verifier']}@{verdict.get('version')}" if verdict else "None"
+                    ] += 1
+                    counts["domain"][str(record.get("domain", "math"))] += 1
+            continue
+        table = pq.read_table(path, columns=list(counts))
         rows += table.num_rows
         for column, counter in counts.items():
             counter.update(str(v) for v in table.column(column).to_pylist())
     return rows, {k: dict(c.most_common()) for k, c in counts.items()}
+
+
+def _jsonl_records(path: str):
+    import gzip
+
+    import orjson
+
+    with gzip.open(path, "rb") as f:
+        for line in f:
+            yield orjson.loads(line)
 
 
 def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float]:
