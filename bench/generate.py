@@ -1,6 +1,6 @@
 """Generation throughput against a loopback server of known capacity, and the cost of the request cache.
 
-The FAKE server (r1data.generators.fake_server) answers each request after a fixed latency with at most
+The FAKE server (r1data.testing.fake_chat_server) answers each request after a fixed latency with at most
 ``capacity`` requests in service at once, so its maximum throughput is capacity / latency requests/s.
 r1data's generation, with twice that many requests in flight (so the next one is always queued at the
 server), should reach ≥ 0.95 of it. Server and client share this process (and its GIL). The checkpoint (request
@@ -37,7 +37,7 @@ def run(url: str, prompts: int, n: int, concurrency: int, cache_path: str | None
 
 
 def main() -> None:
-    from r1data.generators.fake_server import FakeChatServer
+    from r1data.testing.fake_chat_server import FakeChatServer
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--prompts", type=int, default=200)

@@ -41,7 +41,7 @@ def main() -> None:
     from datatrove.pipeline.filters import LanguageFilter
 
     from r1data.filters.language import language_consistency, lid_model
-    from r1data.filters.language_eval import DEFAULT_PAIRS, build_mixtures, evaluate
+    from r1data.testing.language_mixtures import DEFAULT_PAIRS, build_mixtures, evaluate
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     mixtures = build_mixtures(FOLDER, DEFAULT_PAIRS, docs_per_pair=100)

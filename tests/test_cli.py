@@ -74,7 +74,7 @@ def test_run_prints_the_funnel_and_where_the_output_went(tmp_path):
 def test_run_with_a_broken_recipe_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "name: x\ninput: {path: a.jsonl}\nstages: [{name: s, steps: [{select: {policy: best}}]}]\n"
+        "name: x\ninput: {path: a.jsonl}\nstages: [{name: s, steps: [{select: {policy: best}}, format_r1]}]\n"
     )
     result = r1data("run", str(bad), "--output", str(tmp_path / "o"))
     assert result.returncode == 2

@@ -12,7 +12,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from r1data.generators.fake_server import FakeChatServer
 from r1data.generators.rollouts import (
     FewShotRollout,
     RefineRollout,
@@ -23,6 +22,7 @@ from r1data.generators.rollouts import (
 )
 from r1data.pipelines import load_recipe, run_recipe
 from r1data.pipelines.recipe import resolve_path
+from r1data.testing.fake_chat_server import FakeChatServer
 from tests.engine.conftest import ENGINE_ARGS, REPO, SERVED_NAME, engine_env, vllm_python
 from tests.engine.teacher import MATH_ANSWERS, NON_REASONING_ANSWERS, read_jsonl
 

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from r1data.generators.fake_server import FakeChatServer
 from r1data.generators.generate import GenerationStats, RequestCache, generate_records
 from r1data.generators.rollouts import (
     MATH_INSTRUCTION,
@@ -24,6 +23,7 @@ from r1data.generators.self_cognition import SelfCognition, self_cognition_recor
 from r1data.generators.step import build_rollout
 from r1data.llm.client import ChatClient, EndpointConfig, GenerationError
 from r1data.pipelines.recipe import expand_env
+from r1data.testing.fake_chat_server import FakeChatServer
 from tests.conftest import write_jsonl
 
 

@@ -144,7 +144,7 @@ def test_yaml_boolean_keys_are_read_as_written_and_other_odd_keys_are_refused(tm
     recipe.write_text(
         "name: t\ninput: {path: x.jsonl}\nstages:\n  - name: v\n    steps:\n"
         "      - verify: {domain: qa, judge: {endpoint: 'http://127.0.0.1:9/v1', model: m,"
-        " on: [unknown, fail], timeout_s: 2, retries: 0}}\n"
+        " on: [unknown, fail], timeout_s: 2, retries: 0}}\n      - format_r1\n"
     )
     r = load_recipe(str(recipe))
     step = r.stages[0].steps[0]

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from r1data.generators.fake_server import FakeChatServer
+from r1data.testing.fake_chat_server import FakeChatServer
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from tests.conftest import write_jsonl
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from datatrove.data import Document
 
-from r1data.generators.fake_server import FakeChatServer
+from r1data.testing.fake_chat_server import FakeChatServer
 from r1data.verifiers.step import Verify
 
 

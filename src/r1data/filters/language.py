@@ -297,7 +297,7 @@ def language_consistency(text: str, target: str, config: LanguageConfig = Langua
 
     >>> r = language_consistency("So we add the two numbers. 我们再检查一下这个计算是否正确。 The sum is $4$.", "en")
     >>> r["mixed"], r["foreign"][0]["language"], round(r["consistency"], 2)
-    (True, 'zh', 0.48)
+    (True, 'zh', 0.38)
     """
     segments = _segments(mask(text), target, config)
     pending = [s for s in segments if s.language is None]

@@ -17,8 +17,8 @@ the real files in ../shared/data/model_outputs):
 * length bounds: in tokens when a tokenizer is configured, else in whitespace words (default 10 to
   32,768).
 
->>> check_readability({"text": "<think>\\nshort\\n</think>\\n\\nThe answer is 4."}, min_words=1)["ok"]
-True
+>>> check_readability({"text": "<think>\\nshort\\n</think>\\n\\nThe answer is 4."}, config=ReadabilityConfig(min_words=1))
+{'ok': True, 'reasons': []}
 """
 
 from __future__ import annotations

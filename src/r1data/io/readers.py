@@ -352,9 +352,18 @@ class HFDatasetReader(_ValidatingReader, PipelineStep):
     def _load(self):
         import datasets
 
-        if os.path.isdir(self.dataset):
+        if os.path.isdir(self.dataset) and _saved_to_disk(self.dataset):
             loaded = datasets.load_from_disk(self.dataset)
             return loaded[self.split] if isinstance(loaded, datasets.DatasetDict) else loaded
+        if os.path.isdir(self.dataset):
+            # a Hub-layout folder (an r1data output, a snapshot_download): loaded as the Hub would, with
+            # a cache of its own (offline, `datasets` may otherwise serve another folder of that name)
+            import tempfile
+
+            self._cache = tempfile.TemporaryDirectory(prefix="r1data-hf-")
+            return datasets.load_dataset(
+                self.dataset, self.config, split=self.split, cache_dir=self._cache.name
+            )
         return datasets.load_dataset(self.dataset, self.config, split=self.split)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -372,6 +381,25 @@ class HFDatasetReader(_ValidatingReader, PipelineStep):
                     yield doc
         finally:
             self._close_sink()
+
+
+def _saved_to_disk(folder: str) -> bool:
+    """A folder written by ``save_to_disk`` (not a Hub-layout folder of data files)."""
+    names = set(os.listdir(folder))
+    return bool(names & {"dataset_dict.json", "state.json", "dataset_info.json"}) and "data" not in names
+
+
+def hub_layout_data(folder: str, split: str = "train") -> tuple[str, str | None] | None:
+    """For a Hub-layout dataset folder (``README.md`` and ``data/`` shards, as ``r1data run`` writes and
+    ``snapshot_download`` fetches): the folder of its shards and a glob of ``split``'s files; None for
+    any other folder. Its README, logs, work files and caches are never read as records."""
+    data = os.path.join(folder, "data")
+    if not os.path.isdir(data):
+        return None
+    shards = [n for n in os.listdir(data) if n.lower().endswith((".parquet", *_JSONL_SUFFIXES))]
+    if not shards:
+        return None
+    return data, (f"{split}-*" if any(n.startswith(f"{split}-") for n in shards) else None)
 
 
 def make_reader(
@@ -395,6 +423,8 @@ def make_reader(
     path = resolve_path(spec["path"])
     if os.path.isfile(path):
         folder, pattern = os.path.dirname(path) or ".", exact_glob(os.path.basename(path))
+    elif not spec.get("glob") and (hub := hub_layout_data(path, spec.get("split", "train"))):
+        folder, pattern = hub
     else:
         folder, pattern = path, spec.get("glob")
     return RecordReader(

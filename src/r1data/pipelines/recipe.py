@@ -2,7 +2,7 @@
 executor and the output. Keys are the field names below; unknown keys are an error.
 
 >>> r = Recipe.model_validate({"name": "t", "input": {"path": "x.jsonl"},
-...                            "stages": [{"name": "s", "steps": [{"select": {"policy": "first"}}]}]})
+...                            "stages": [{"name": "s", "steps": [{"select": {"policy": "first"}}, "format_r1"]}]})
 >>> r.stages[0].steps[0].kind, r.executor.type
 ('select', 'local')
 """

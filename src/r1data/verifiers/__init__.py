@@ -1,7 +1,8 @@
 from r1data._lazy import lazy_exports
 
 _EXPORTS = {
-    "CHECKERS": "r1data.verifiers.runner",
+    "CHECKERS": "r1data.verifiers.registry",
+    "checker_pool": "r1data.verifiers.registry",
     "iter_verified": "r1data.verifiers.runner",
     "BoundedPool": "r1data.verifiers.pool",
     "Checker": "r1data.verifiers.base",

@@ -83,7 +83,8 @@ def build_mixtures(
 
 
 def evaluate(mixtures: list[Mixture], config: LanguageConfig | None = None) -> dict:
-    """Precision/recall of ``mixed`` overall and per (target, inserted) pair."""
+    """Precision and recall of ``mixed`` over all ``mixtures``, with the confusion counts (for one
+    language pair, pass that pair's mixtures)."""
     tp = fp = fn = tn = 0
     for m in mixtures:
         predicted = language_consistency(m.text, m.target, config or LanguageConfig())["mixed"]
