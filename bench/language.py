@@ -40,8 +40,8 @@ def main() -> None:
     from datatrove.data import Document
     from datatrove.pipeline.filters import LanguageFilter
 
-    from r1data.filters.language import language_consistency, lid_model
     from r1data.testing.language_mixtures import DEFAULT_PAIRS, build_mixtures, evaluate
+    from r1data.verifiers.language import language_consistency, lid_model
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     mixtures = build_mixtures(FOLDER, DEFAULT_PAIRS, docs_per_pair=100)

@@ -35,8 +35,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from r1data.commands.verify import verify_file
     from r1data.core.configs import config_from_args
-    from r1data.verifiers.cli import verify_file
     from r1data.verifiers.judge_config import JudgeConfig
 
     judge = None
@@ -58,7 +58,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_filter(args: argparse.Namespace) -> int:
-    from r1data.filters.cli import filter_file
+    from r1data.commands.filter import filter_file
 
     print(
         filter_file(
@@ -80,8 +80,8 @@ def _engine_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    from r1data.commands.generate import generate_file
     from r1data.core.configs import config_from_args
-    from r1data.generators.cli import generate_file
     from r1data.generators.config import GenerationConfig
 
     config = config_from_args(GenerationConfig, args, engine=_engine_options(args))

@@ -28,7 +28,7 @@ def _loaded_after(module: str) -> set[str]:
         "r1data.verifiers.code",
         "r1data.verifiers.rewards",
         "r1data.verifiers.judge",
-        "r1data.filters.language",
+        "r1data.verifiers.language",
         "r1data.filters.completion_filters",
         "r1data.filters.selection",
         "r1data.formats.steps",

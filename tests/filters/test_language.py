@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from r1data.filters.language import LanguageConfig, detect_language, language_consistency, mask
+from r1data.verifiers.language import LanguageConfig, detect_language, language_consistency, mask
 from tests.conftest import SHARED_DATA, shared_file
 
 

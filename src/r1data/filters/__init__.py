@@ -7,7 +7,7 @@ _EXPORTS = {
     "Select": "r1data.filters.selection",
     "LanguageMixFilter": "r1data.filters.completion_filters",
     "ReadabilityFilter": "r1data.filters.completion_filters",
-    "language_consistency": "r1data.filters.language",
+    "language_consistency": "r1data.verifiers.language",
     "check_readability": "r1data.filters.readability",
     "Decontaminate": "r1data.filters.decontamination",
     "ExactDedup": "r1data.filters.dedup",

@@ -13,9 +13,9 @@ from typing import Any
 
 from r1data.core.completion import cot
 from r1data.core.step import R1Step
-from r1data.filters.language import LanguageConfig, detect_language, language_consistency
 from r1data.filters.readability import ReadabilityConfig, check_readability
 from r1data.schemas.records import prompt_text
+from r1data.verifiers.language import LanguageConfig, detect_language, language_consistency
 
 
 class CompletionFilter(R1Step):
@@ -53,7 +53,7 @@ class CompletionFilter(R1Step):
 
 
 class LanguageMixFilter(CompletionFilter):
-    """Drop chains of thought that mix languages (see :mod:`r1data.filters.language`).
+    """Drop chains of thought that mix languages (see :mod:`r1data.verifiers.language`).
 
     Args:
         target_language: ISO 639-1 code; default: the record's ``language``, else detected from the prompt.

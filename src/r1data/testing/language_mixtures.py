@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1data.filters.language import LanguageConfig, language_consistency
+from r1data.verifiers.language import LanguageConfig, language_consistency
 
 DEFAULT_PAIRS = [
     ("en", "zh"),

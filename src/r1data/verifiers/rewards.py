@@ -88,7 +88,7 @@ def language_consistency_reward(
     (the text before ``</think>``, the whole completion without one), in [0, 1]. The target is the
     row's ``language`` column when given, else the prompt's detected language."""
     from r1data.core.traces import split_trace
-    from r1data.filters.language import detect_language, language_consistency
+    from r1data.verifiers.language import detect_language, language_consistency
 
     languages = language or [None] * len(completions)
     rewards = []
