@@ -44,7 +44,7 @@ def test_a_recipe_re_verifies_its_own_output(published, tmp_path):
                     "id": "id",
                     "messages": "messages",
                     "domain": "domain",
-                    "reference.answer": "reference_answer",
+                    "reference.answer": "solution",
                 },
             },
             "stages": [

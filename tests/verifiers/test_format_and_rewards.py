@@ -33,7 +33,7 @@ def test_rewards_follow_trl_conventions():
         "<think>a</think> 4",
         [{"role": "assistant", "content": "<think>a</think> $\\boxed{\\frac{1}{2}}$"}],
     ]
-    assert accuracy_reward(prompts, completions, answer=["4", "4", None, "0.5"]) == [1.0, 0.0, None, 1.0]
+    assert accuracy_reward(prompts, completions, solution=["4", "4", None, "0.5"]) == [1.0, 0.0, None, 1.0]
     assert format_reward(prompts, completions) == [1.0, 1.0, 1.0, 1.0]
     assert format_reward(["q"], ["plain"]) == [0.0]
 

@@ -39,7 +39,8 @@ def assistant_content(reasoning: str, summary: str) -> str:
 
 
 class FormatR1(R1Step):
-    """One SFT row per kept completion, with TRL-ready ``messages``: the user prompt and the assistant's
+    """One SFT row per kept completion, TRL-ready (:data:`r1data.schemas.features.SFT_SCHEMA`):
+    ``prompt``/``completion`` conversational lists (and ``messages``, both together), the assistant's
     ``<think>\\n{reasoning}\\n</think>\\n\\n{summary}``. Drops (per completion): ``no_reasoning``,
     ``unclosed_reasoning``, ``no_summary``. Rows follow :data:`r1data.schemas.SFT_SCHEMA`.
 
@@ -71,23 +72,26 @@ class FormatR1(R1Step):
 
     @staticmethod
     def _row(record: dict, c: dict, index: int, trace) -> dict:
-        prompt = prompt_text(record)
-        messages = [m for m in record.get("messages") or [{"role": "user", "content": prompt}]]
+        problem = prompt_text(record)
+        prompt = [
+            {"role": m["role"], "content": m["content"]}
+            for m in record.get("messages") or [{"role": "user", "content": problem}]
+        ]
+        completion = [{"role": "assistant", "content": assistant_content(trace.reasoning, trace.summary)}]
         verdict = c.get("verdict") or {}
         selection = record.get("selection") or {}
         return {
             "id": f"{record['id']}/{index}",
+            "prompt": prompt,
+            "completion": completion,
+            "messages": [*prompt, *completion],
+            "problem": problem,
+            "solution": (record.get("reference") or {}).get("answer"),
+            "reasoning": trace.reasoning.strip(),
+            "summary": trace.summary.strip(),
             "prompt_id": record["id"],
             "source": record.get("source"),
             "domain": record.get("domain", "math"),
-            "messages": [
-                *messages,
-                {"role": "assistant", "content": assistant_content(trace.reasoning, trace.summary)},
-            ],
-            "prompt": prompt,
-            "reasoning": trace.reasoning.strip(),
-            "summary": trace.summary.strip(),
-            "reference_answer": (record.get("reference") or {}).get("answer"),
             "teacher": c.get("model"),
             "finish_reason": c.get("finish_reason"),
             "verdict_label": verdict.get("label"),

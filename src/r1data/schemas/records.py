@@ -85,6 +85,18 @@ class PromptRecord(_Open):
     language: str | None = None
     completions: list[Completion] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _conversational_prompt(cls, value: Any) -> Any:
+        # TRL's prompt-completion rows (r1data's own output among them) carry the prompt as a
+        # conversation: it is the record's `messages` (the full `messages`, when the row has them)
+        if isinstance(value, dict) and isinstance(value.get("prompt"), list):
+            value = dict(value)
+            conversation = value.pop("prompt")
+            if not value.get("messages"):
+                value["messages"] = [*conversation, *(value.get("completion") or [])]
+        return value
+
     @field_validator("id", mode="before")
     @classmethod
     def _int_id(cls, value: Any) -> Any:

@@ -46,13 +46,19 @@ def _prompt_text(prompt: Any) -> str:
 
 
 def accuracy_reward(
-    prompts: list, completions: list, answer: list | None = None, tests: list | None = None, **_: Any
+    prompts: list,
+    completions: list,
+    solution: list | None = None,
+    tests: list | None = None,
+    answer: list | None = None,
+    **_: Any,
 ) -> list[float | None]:
     """1.0 when the verifier passes the completion, 0.0 when it fails or cannot decide (a timeout is
-    never rewarded), None when the row has no reference. Math rows use the ``answer`` column, code rows
-    the ``tests`` column (the ``reference.tests`` shape of ``r1data verify``)."""
+    never rewarded), None when the row has no reference. Math rows use the ``solution`` column (the
+    reference answer, as r1data's rows and TRL's convention name it; ``answer`` is accepted too), code
+    rows the ``tests`` column (the ``reference.tests`` shape of ``r1data verify``)."""
     n = len(completions)
-    answers, tests = answer or [None] * n, tests or [None] * n
+    answers, tests = solution or answer or [None] * n, tests or [None] * n
     rewards: list[float | None] = [None] * n
     by_domain: dict[str, list[tuple[int, dict]]] = {"math": [], "code": []}
     for i, (prompt, completion, ans, test) in enumerate(
