@@ -7,9 +7,10 @@ from importlib import resources
 from string import Template
 
 import yaml
+from loguru import logger
 
 from r1data.io.writers import write_atomic
-from r1data.schemas.features import SFT_SCHEMA
+from r1data.schemas.features import FIELD_DESCRIPTIONS, SFT_SCHEMA
 
 _SIZE_CATEGORIES = [
     (1_000, "n<1K"),
@@ -36,49 +37,157 @@ def _inline(counts: dict) -> str:
     return ", ".join(f"`{k}` ({v})" for k, v in counts.items()) or "none"
 
 
-def render_card(recipe, stats: dict) -> str:
+def _link(model: str) -> str:
+    """A Hub link for ``org/name`` model ids; other names (local paths, API models) as they are."""
+    if model.count("/") == 1 and not model.startswith((".", "/")) and " " not in model:
+        return f"[`{model}`](https://huggingface.co/{model})"
+    return f"`{model}`"
+
+
+def _step_text(step) -> str:
+    params = ", ".join(f"{k}: {v}" for k, v in step.params.items() if k != "exclusions")
+    return f"`{step.kind}`" + (f" ({params})" if params else "")
+
+
+def _stage_text(stage) -> str:
+    if stage.near_dedup is not None:
+        nd = stage.near_dedup
+        how = f"MinHash near-duplicate prompts, {nd.n_grams}-grams, {nd.num_buckets}×{nd.hashes_per_bucket} hashes"
+        return f"**{stage.name}**: {how}" + (" (annotated only)" if nd.annotate_only else "")
+    return f"**{stage.name}**: " + " → ".join(_step_text(s) for s in stage.steps)
+
+
+def _dataset_info(recipe, stats: dict, output_dir: str | None) -> dict:
+    """The card's ``dataset_info`` (features, split sizes), as ``datasets`` writes it."""
+    import datasets
+
+    from r1data.schemas.features import sft_features
+
+    rows = stats["funnel"]["completions"]["kept"]
+    size = num_bytes = 0
+    if output_dir and not recipe.output.records:
+        import pyarrow.parquet as pq
+
+        for shard in stats["shards"]:
+            path = os.path.join(output_dir, "data", shard)
+            size += os.path.getsize(path)
+            meta = pq.ParquetFile(path).metadata
+            num_bytes += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    split = recipe.output.split
+    info = datasets.DatasetInfo(
+        features=None if recipe.output.records else sft_features(),
+        splits=[{"name": split, "num_bytes": num_bytes, "num_examples": rows}],
+        download_size=size,
+        dataset_size=num_bytes,
+    )
+    return info._to_yaml_dict()
+
+
+def _example(output_dir: str | None, stats: dict) -> str:
+    if not output_dir or not stats["shards"] or not stats["shards"][0].endswith(".parquet"):
+        return "{}"
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(os.path.join(output_dir, "data", stats["shards"][0])).read_row_group(0)
+    row = table.slice(0, 1).to_pylist()[0]
+
+    def short(value):
+        if isinstance(value, str) and len(value) > 300:
+            return value[:300] + "…"
+        if isinstance(value, list):
+            return [short(v) for v in value]
+        if isinstance(value, dict):
+            return {k: short(v) for k, v in value.items()}
+        return value
+
+    return json.dumps(short(row), indent=2, ensure_ascii=False)
+
+
+def _verification_text(recipe, prov: dict) -> str:
+    verify_steps = [
+        st for stage in recipe.stages for st in stage.steps if st.kind in ("verify", "judge_quality")
+    ]
+    if not verify_steps:
+        return (
+            "Verification: **none** — no step of this recipe verified the completions; the rows are "
+            "as the sources gave them."
+        )
+    decided = {k: v for k, v in prov["verifier"].items() if k != "None"}
+    text = f"Verification: {', '.join(_step_text(s) for s in verify_steps)}; rows by verifier: {_inline(decided)}."
+    if any(st.kind == "select" for stage in recipe.stages for st in stage.steps):
+        text += " A completion is kept only when its verdict is `pass`; `unknown` (timeouts, unusable references) is never kept."
+    return text
+
+
+def render_card(recipe, stats: dict, output_dir: str | None = None) -> str:
     funnel, prov = stats["funnel"], stats["provenance"]
     rows = funnel["completions"]["kept"]
     split = recipe.output.split
+    row_stats = stats.get("rows") or {}
+    if recipe.card.license is None:
+        logger.warning(
+            "card.license is not set: the card says `unknown`; set the license of your data in the recipe "
+            "before publishing"
+        )
     metadata = {
-        "license": recipe.card.license,
+        "license": recipe.card.license or "unknown",
         "task_categories": recipe.card.task_categories,
         "language": recipe.card.language,
         "tags": recipe.card.tags,
         "size_categories": [size_category(rows)],
         "pretty_name": recipe.card.pretty_name or recipe.name,
         "configs": [{"config_name": "default", "data_files": [{"split": split, "path": f"data/{split}-*"}]}],
+        "dataset_info": _dataset_info(recipe, stats, output_dir),
     }
+    sources = list(recipe.card.source_datasets)
+    if (
+        recipe.input.dataset
+        and not os.path.isdir(recipe.input.dataset)
+        and recipe.input.dataset not in sources
+    ):
+        sources.append(recipe.input.dataset)
+    if sources:
+        metadata["source_datasets"] = sources
     quarantined = funnel["records"]["quarantined_by_reason"]
     quarantine_section = (
         "Quarantined input records by reason: " + _inline(quarantined) + "."
         if quarantined
         else "No input record was quarantined."
     )
-    generation = stats.get("generation") or {}
-    if generation:
-        quarantine_section += (
-            f"\n\nGeneration: {int(generation.get('requests_sent', 0))} requests sent "
-            f"({int(generation.get('requests_cached', 0))} answered from the request cache), "
-            f"{int(generation.get('tokens_prompt', 0))} prompt and {int(generation.get('tokens_completion', 0))} "
-            f"completion tokens; {generation['completion_tokens_per_kept_row']} completion tokens per published row."
-        )
-        if generation.get("completion_tokens_per_s"):
-            quarantine_section += (
-                f" Throughput: {generation['completion_tokens_per_s']} completion tokens/s per task."
-            )
-        failures = {
-            k.removeprefix("request_failures_"): int(v)
-            for k, v in generation.items()
-            if k.startswith("request_failures_")
-        }
-        if failures:
-            quarantine_section += " Requests that failed for good, by reason: " + _inline(failures) + "."
     hits = stats.get("decontamination") or {}
     if hits:
         quarantine_section += (
             "\n\nBenchmark decontamination (n-gram overlap), prompts that matched: " + _inline(hits) + "."
         )
+    if recipe.output.records:
+        what_rows = f"each of the {rows} completions is kept inside its prompt record (JSONL), as the last stage left it."
+    else:
+        think = row_stats.get("with_think_block", 0)
+        what_rows = (
+            f"each row is one kept completion. {think} of the {rows} rows carry a chain of thought, "
+            "written in DeepSeek-R1's readable format (`<think>\\n{reasoning}\\n</think>\\n\\n{summary}`); "
+            f"{rows - think} are the answer alone."
+        )
+    length_lines = "\n".join(
+        f"- {label}: min {d['min']}, median {d['median']}, mean {d['mean']}, max {d['max']}"
+        for label, d in (
+            ("completion tokens", row_stats.get("completion_tokens")),
+            ("reasoning characters", row_stats.get("reasoning_chars")),
+            ("summary characters", row_stats.get("summary_chars")),
+        )
+        if d
+    )
+    limitations = [
+        "Verifiers decide correctness by rules (math answers compared symbolically, code run against "
+        "tests in a sandbox) and, where a recipe names one, an LLM judge; a verdict is as good as the "
+        "reference it was checked against.",
+        "Rows are as long as the teacher wrote them; pass `max_length` to your trainer and check how many "
+        "rows exceed it.",
+    ]
+    if recipe.card.limitations:
+        limitations.append(recipe.card.limitations)
     template = Template(resources.files("r1data.data_cards").joinpath("templates/card.md").read_text())
     return template.substitute(
         metadata=yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True).strip(),
@@ -87,17 +196,22 @@ def render_card(recipe, stats: dict) -> str:
         r1data_version=stats["versions"].get("r1data", "?"),
         recipe=recipe.name,
         fingerprint=stats["fingerprint"],
+        what_rows=what_rows,
+        load_name=os.path.basename(output_dir) if output_dir else recipe.name,
         rows=rows,
         n_shards=len(stats["shards"]),
         split=split,
         domains=_inline(prov["domain"]),
         sources=_inline(prov["source"]),
-        teachers=_inline(prov["teacher"]),
-        stages=" → ".join(
-            f"`{name}` ({', '.join(steps)})"
-            for name, steps in ((s.name, [st.kind for st in s.steps]) for s in recipe.stages)
+        teachers=", ".join(f"{_link(t)} ({n})" for t, n in prov["teacher"].items()) or "none",
+        length_lines=length_lines,
+        example=_example(output_dir, stats),
+        fields="\n".join(
+            f"| `{f.name}` | {f.type} | {FIELD_DESCRIPTIONS.get(f.name, '')} |" for f in SFT_SCHEMA
         ),
-        verifiers=_inline(prov["verifier"]),
+        stages="; ".join(_stage_text(stage) for stage in recipe.stages),
+        verification=_verification_text(recipe, prov),
+        generation=_generation_text(stats.get("generation") or {}, recipe),
         versions=", ".join(f"{k} {v}" for k, v in stats["versions"].items()),
         records_in=funnel["records"]["in"],
         records_quarantined=funnel["records"]["quarantined"],
@@ -108,11 +222,36 @@ def render_card(recipe, stats: dict) -> str:
         )
         or "| (none) | 0 |",
         quarantine_section=quarantine_section,
-        fields="\n".join(f"- `{f.name}`: {f.type}" for f in SFT_SCHEMA),
+        limitations="\n".join(f"- {item}" for item in limitations),
+        citation=f"```bibtex\n{recipe.card.citation.strip()}\n```"
+        if recipe.card.citation
+        else "No citation was given in the recipe (`card.citation`).",
     )
+
+
+def _generation_text(generation: dict, recipe) -> str:
+    if not generation:
+        return "Generation: none in this recipe (the completions came with the input)."
+    settings = [_step_text(st) for stage in recipe.stages for st in stage.steps if st.kind == "generate"]
+    text = (
+        f"Generation: {'; '.join(settings)}. {int(generation.get('requests_sent', 0))} requests sent "
+        f"({int(generation.get('requests_cached', 0))} answered from the request cache), "
+        f"{int(generation.get('tokens_prompt', 0))} prompt and {int(generation.get('tokens_completion', 0))} "
+        f"completion tokens; {generation['completion_tokens_per_kept_row']} completion tokens per published row."
+    )
+    if generation.get("completion_tokens_per_s"):
+        text += f" Throughput: {generation['completion_tokens_per_s']} completion tokens/s per task."
+    failures = {
+        k.removeprefix("request_failures_"): int(v)
+        for k, v in generation.items()
+        if k.startswith("request_failures_")
+    }
+    if failures:
+        text += " Requests that failed for good, by reason: " + _inline(failures) + "."
+    return text
 
 
 def write_card(recipe, stats: dict, output_dir: str) -> str:
     path = os.path.join(output_dir, "README.md")
-    write_atomic(path, render_card(recipe, stats).encode("utf-8"))
+    write_atomic(path, render_card(recipe, stats, output_dir).encode("utf-8"))
     return path

@@ -110,11 +110,20 @@ class OutputSpec(_Strict):
 
 class CardSpec(_Strict):
     pretty_name: str | None = None
-    license: str = "apache-2.0"
+    license: str | None = Field(
+        None,
+        description="The data's license (a Hub license id). Not set: the card says `unknown`, a warning "
+        "says so, and publishing refuses it; r1data cannot know the license of your sources.",
+    )
     task_categories: list[str] = Field(default_factory=lambda: ["text-generation"])
     language: list[str] = Field(default_factory=lambda: ["en"])
     tags: list[str] = Field(default_factory=lambda: ["reasoning", "r1", "synthetic"])
     description: str | None = None
+    source_datasets: list[str] = Field(
+        default_factory=list, description="Hub ids of the datasets the prompts came from (card metadata)."
+    )
+    citation: str | None = Field(None, description="BibTeX for the card's Citation section.")
+    limitations: str | None = Field(None, description="More limitations for the card, beside r1data's own.")
 
 
 class Recipe(_Strict):

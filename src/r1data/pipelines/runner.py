@@ -219,6 +219,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
         "provenance": provenance,
         "decontamination": _decontamination_hits(stage_stats),
         "generation": _generation_accounting(stage_stats, rows),
+        "rows": row_statistics(data_dir, shards),
         "versions": package_versions(),
         "shards": shards,
         "stages": stage_stats,
@@ -256,6 +257,38 @@ def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
         for column, counter in counts.items():
             counter.update(str(v) for v in table.column(column).to_pylist())
     return rows, {k: dict(c.most_common()) for k, c in counts.items()}
+
+
+def _describe(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return {
+        "min": values[0],
+        "median": values[len(values) // 2],
+        "mean": round(sum(values) / len(values), 1),
+        "max": values[-1],
+    }
+
+
+def row_statistics(data_dir: str, shards: list[str]) -> dict:
+    """What the published rows are like, read from the shards (Arrow compute, no Python strings per
+    row): how many carry a ``<think>`` block, and the lengths of completions, reasoning and summaries."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    think, lengths = 0, {"completion_tokens": [], "reasoning_chars": [], "summary_chars": []}
+    for shard in shards:
+        if not shard.endswith(".parquet"):
+            continue
+        table = pq.read_table(
+            os.path.join(data_dir, shard), columns=["reasoning", "summary", "completion_tokens"]
+        )
+        think += int(pc.sum(pc.greater(pc.utf8_length(pc.fill_null(table["reasoning"], "")), 0)).as_py() or 0)
+        lengths["reasoning_chars"] += pc.utf8_length(pc.fill_null(table["reasoning"], "")).to_pylist()
+        lengths["summary_chars"] += pc.utf8_length(pc.fill_null(table["summary"], "")).to_pylist()
+        lengths["completion_tokens"] += [v for v in table["completion_tokens"].to_pylist() if v is not None]
+    return {"with_think_block": think, **{k: _describe(v) for k, v in lengths.items()}}
 
 
 def _jsonl_records(path: str):
