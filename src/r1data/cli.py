@@ -101,9 +101,20 @@ def make_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"r1data {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    common.add_argument(
+        "--log-level",
+        default="WARNING",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR"],
+        help="what reaches stderr (default: %(default)s; INFO shows datatrove's task logs, which always "
+        "go to the run's log files)",
+    )
 
     run = sub.add_parser(
         "run",
+        parents=[common],
         help="run a recipe (YAML) end to end",
         description="Run every stage of a recipe and write a Hub-layout dataset with its card.",
     )
@@ -123,6 +134,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser(
         "verify",
+        parents=[common],
         help="verify the completions of prompt records (JSONL)",
         description="Add a verdict and 'correct' to every completion of each prompt record. Streams "
         "in constant memory; invalid lines go to a quarantine file with their reason.",
@@ -138,7 +150,6 @@ def make_parser() -> argparse.ArgumentParser:
         "an overrun is unknown/timeout for math, fail/timeout for code)",
     )
     verify.add_argument("--quarantine", help="where invalid lines go (default: OUTPUT.quarantine.jsonl)")
-    verify.add_argument("--quiet", action="store_true", help="no progress bar")
     add_config_arguments(verify, JudgeConfig, group="LLM judge")
     verify.add_argument(
         "--judge-on-fail",
@@ -149,6 +160,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     filt = sub.add_parser(
         "filter",
+        parents=[common],
         help="language-mix and readability filters over prompt records (JSONL)",
         description="Annotate every completion with filters.language and filters.readability; without "
         "--annotate-only, drop failing completions (and records left with none) and write them "
@@ -162,11 +174,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="ISO 639-1 code of the expected reasoning language "
         "(default: the record's `language`, else detected from its prompt)",
     )
-    filt.add_argument("--quiet", action="store_true", help="no progress bar")
     filt.set_defaults(func=_cmd_filter)
 
     gen = sub.add_parser(
         "generate",
+        parents=[common],
         help="N samples per prompt from OpenAI-compatible endpoints or the vLLM engine (resumable)",
         description="Send every prompt record N times to one or more OpenAI-compatible chat endpoints "
         "(vLLM serve, SGLang, hosted APIs) or to the vLLM offline engine, and write the records with "
@@ -184,13 +196,15 @@ def make_parser() -> argparse.ArgumentParser:
     gen.add_argument("--dtype", help="vLLM engine: weights dtype (default auto)")
     gen.add_argument("--gpu-memory-utilization", type=float, help="vLLM engine: memory share (CPU: of RAM)")
     gen.add_argument("--enforce-eager", action="store_true", help="vLLM engine: no graph capture")
-    gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    from r1data.pipelines.console import configure
+
+    configure(args.log_level, progress=not args.quiet)
     try:
         return args.func(args)
     except (FileNotFoundError, FileExistsError, ValueError) as exc:

@@ -107,6 +107,8 @@ class _ValidatingReader:
     """Mixin: mapping → validation → Document, or quarantine. Shared by the file and dataset readers."""
 
     quarantine_filename = "${rank}.jsonl"
+    progress_label: str | None = None  # the progress bar's name (the runner sets the stage's)
+    expected_records: int | None = None  # the progress bar's total, when known beforehand
 
     def _setup_validation(self, mapping, keep_unmapped, quarantine_folder, max_record_bytes, source):
         self.mapping = ColumnMapping(mapping, keep_unmapped) if mapping else None
@@ -116,8 +118,12 @@ class _ValidatingReader:
         self._sink: QuarantineSink | None = None
         self._seen_ids: set[int] = set()
 
+    _bar = None
+
     def _quarantine(self, reason: str, detail: str, where: str, raw: Any) -> None:
         self.stat_update("records_in", "quarantined", f"quarantined_{reason}")
+        if self._bar is not None:
+            self._bar.update()
         if self._sink is None:
             self._sink = QuarantineSink(self.quarantine_folder, self._rank, self.quarantine_filename)
         self._sink.write(reason, detail, where, raw)
@@ -210,9 +216,10 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
             paths_file=paths_file,
             limit=limit,
             glob_pattern=glob_pattern,
-            doc_progress=doc_progress,
+            doc_progress=False,  # r1data's own bar, with a total (see _progress_bar)
             add_file_path=False,
         )
+        self.show_progress = doc_progress
         self._setup_validation(mapping, keep_unmapped, quarantine_folder, max_record_bytes, source)
         self._rank = 0
         self._line_shard: tuple[int, int] | None = None
@@ -314,12 +321,59 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
             )
         self._line_shard = (rank, world_size) if len(files) < world_size else None
         shard = files if self._line_shard else files[rank::world_size]
+        self._bar = bar = self._progress_bar(shard, rank, world_size)
         try:
             for doc in self.read_files_shard(shard):
                 self.update_doc_stats(doc)
+                bar.update()
                 yield doc
+            if bar.total is not None and bar.n < bar.total:  # blank lines counted in the total
+                bar.update(bar.total - bar.n)
         finally:
+            bar.close()
+            self._bar = None
             self._close_sink()
+
+    def _progress_bar(self, shard: list[str], rank: int, world_size: int):
+        """One bar per task: records done of the total (``expected_records`` when the previous stage
+        said how many it wrote, else the lines of plain JSONL and the rows of Parquet files, counted
+        cheaply), rate and time left."""
+        from r1data.pipelines.console import progress_enabled
+
+        enabled = self.show_progress and progress_enabled()
+        total = self.expected_records
+        if enabled and total is None:
+            total = self._count(shard)
+        if total is not None and self._line_shard:
+            total = len(range(rank, total, world_size))
+        desc = f"{self.progress_label or 'records'}" + (
+            f" [{rank + 1}/{world_size}]" if world_size > 1 else ""
+        )
+        return tqdm(
+            total=total,
+            desc=desc,
+            unit="rec",
+            disable=not enabled,
+            mininterval=1.0,
+            position=rank,
+            leave=True,
+        )
+
+    def _count(self, files: list[str]) -> int | None:
+        total = 0
+        for path in files:
+            lower = path.lower()
+            if lower.endswith(".parquet"):
+                import pyarrow.parquet as pq
+
+                with self.data_folder.open(path, "rb") as f:
+                    total += pq.ParquetFile(f).metadata.num_rows
+            elif lower.endswith((".jsonl", ".json", ".ndjson")):
+                with self.data_folder.open(path, "rb") as f:
+                    total += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+            else:
+                return None  # compressed: not worth a second decompression just for a total
+        return total
 
 
 class HFDatasetReader(_ValidatingReader, PipelineStep):
@@ -375,7 +429,11 @@ class HFDatasetReader(_ValidatingReader, PipelineStep):
         if self.limit != -1:
             indices = indices[: self.limit]
         try:
-            for index in tqdm(indices, desc="records", disable=not self.doc_progress):
+            from r1data.pipelines.console import progress_enabled
+
+            bar = tqdm(indices, desc=self.progress_label or "records", unit="rec", mininterval=1.0,
+                       disable=not (self.doc_progress and progress_enabled()))  # fmt: skip
+            for index in bar:
                 doc = self._to_document(ds[index], f"{self.dataset}[{self.split}]", index)
                 if doc is not None:
                     yield doc

@@ -88,7 +88,15 @@ def _check_fingerprint(recipe: Recipe, output_dir: str, force: bool) -> None:
         )
 
 
-def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
+def _records_written(steps: dict[str, dict[str, float]]) -> int | None:
+    """How many records a finished stage handed on (its writer's count)."""
+    for name, counters in steps.items():
+        if name.startswith("💽"):
+            return int(counters.get("total", 0))
+    return None
+
+
+def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str, expected: int | None = None) -> list:
     from r1data.io.readers import RecordReader, make_reader
     from r1data.io.writers import PARTS_DIR, HubShardWriter, RecordWriter
 
@@ -102,7 +110,10 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str) -> list:
             glob_pattern="*.jsonl.gz",
             quarantine_folder=os.path.join(output_dir, "quarantine", stage.name),
             allow_empty=True,  # the previous stage may have kept nothing
+            doc_progress=True,
         )
+        reader.expected_records = expected
+    reader.progress_label = f"stage {index + 1}/{len(recipe.stages)} {stage.name}"
     steps = [build_step(s.kind, s.params) for s in stage.steps]
     for step in steps:
         # generation steps keep their request cache in the output directory unless told otherwise, so
@@ -202,9 +213,9 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
             for sub_dir, sub_pipeline, sub_tasks in near_dedup_pipelines(recipe, index, output_dir, tasks):
                 _run_executor(recipe, sub_pipeline, sub_dir, sub_tasks, stage.name)
         else:
-            _run_executor(
-                recipe, build_stage_pipeline(recipe, index, output_dir), logging_dir, tasks, stage.name
-            )
+            expected = _records_written(stage_stats[recipe.stages[index - 1].name]) if index else None
+            pipeline = build_stage_pipeline(recipe, index, output_dir, expected)
+            _run_executor(recipe, pipeline, logging_dir, tasks, stage.name)
         stage_stats[stage.name] = merge_stage_stats(logging_dir)
 
     data_dir = os.path.join(output_dir, "data")

@@ -53,7 +53,8 @@ def run_file(
     output_path = os.path.abspath(output_path)
     os.makedirs(os.path.dirname(output_path), exist_ok=True)
     reader = RecordReader.for_file(input_path, quarantine)
-    reader.doc_progress = progress
+    reader.show_progress = progress
+    reader.progress_label = os.path.basename(input_path)
     if exclusions:
         exclusions = os.path.abspath(exclusions)
         shared = SharedRecordWriter(
