@@ -263,28 +263,38 @@ def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
                     ] += 1
                     counts["domain"][str(record.get("domain", "math"))] += 1
             continue
+        import pyarrow.compute as pc
+
         table = pq.read_table(path, columns=list(counts))
         rows += table.num_rows
-        for column, counter in counts.items():
-            counter.update(str(v) for v in table.column(column).to_pylist())
+        for column, counter in counts.items():  # value counts in Arrow: no Python object per row
+            for entry in pc.value_counts(table.column(column)).to_pylist():
+                counter[str(entry["values"])] += entry["counts"]
     return rows, {k: dict(c.most_common()) for k, c in counts.items()}
 
 
-def _describe(values: list[float]) -> dict[str, float] | None:
-    if not values:
+def _describe(chunks: list) -> dict[str, float] | None:
+    """min / median / mean / max of Arrow integer arrays (kept as Arrow: 8 bytes a row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array(chunks, type=pa.int64()) if chunks else None
+    if values is None or len(values) == values.null_count:
         return None
-    values = sorted(values)
+    bounds = pc.min_max(values).as_py()
+    median = pc.quantile(values, q=0.5, interpolation="lower").to_pylist()[0]
     return {
-        "min": values[0],
-        "median": values[len(values) // 2],
-        "mean": round(sum(values) / len(values), 1),
-        "max": values[-1],
+        "min": bounds["min"],
+        "median": median,
+        "mean": round(pc.mean(values).as_py(), 1),
+        "max": bounds["max"],
     }
 
 
 def row_statistics(data_dir: str, shards: list[str]) -> dict:
-    """What the published rows are like, read from the shards (Arrow compute, no Python strings per
+    """What the published rows are like, read from the shards (Arrow compute, no Python object per
     row): how many carry a ``<think>`` block, and the lengths of completions, reasoning and summaries."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -295,10 +305,12 @@ def row_statistics(data_dir: str, shards: list[str]) -> dict:
         table = pq.read_table(
             os.path.join(data_dir, shard), columns=["reasoning", "summary", "completion_tokens"]
         )
-        think += int(pc.sum(pc.greater(pc.utf8_length(pc.fill_null(table["reasoning"], "")), 0)).as_py() or 0)
-        lengths["reasoning_chars"] += pc.utf8_length(pc.fill_null(table["reasoning"], "")).to_pylist()
-        lengths["summary_chars"] += pc.utf8_length(pc.fill_null(table["summary"], "")).to_pylist()
-        lengths["completion_tokens"] += [v for v in table["completion_tokens"].to_pylist() if v is not None]
+        reasoning = pc.utf8_length(pc.fill_null(table["reasoning"], ""))
+        think += int(pc.sum(pc.greater(reasoning, 0)).as_py() or 0)
+        lengths["reasoning_chars"] += [c.cast(pa.int64()) for c in reasoning.chunks]
+        summary = pc.utf8_length(pc.fill_null(table["summary"], ""))
+        lengths["summary_chars"] += [c.cast(pa.int64()) for c in summary.chunks]
+        lengths["completion_tokens"] += table["completion_tokens"].chunks
     return {"with_think_block": think, **{k: _describe(v) for k, v in lengths.items()}}
 
 

@@ -164,7 +164,8 @@ class BoundedPool:
                     break
                 tasks_by_index[next_in] = (reference, items)
                 results[next_in] = [None] * len(items)
-                pending.append((next_in, list(range(len(items)))))
+                if items:  # an empty task is done already (the rules decided all its items)
+                    pending.append((next_in, list(range(len(items)))))
                 next_in += 1
             finished = 0
             while next_out in results and None not in results[next_out]:

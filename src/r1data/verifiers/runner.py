@@ -42,14 +42,18 @@ def iter_verified(
     pool: BoundedPool, records: Iterable[dict[str, Any]], domain: str
 ) -> Iterator[dict[str, Any]]:
     """Yield each record, in order, with ``verdict`` and ``correct`` set on every completion of records
-    of ``domain``; other records pass through unchanged. Memory stays bounded by the pool's window."""
+    of ``domain``; other records pass through unchanged. Every record is one task of the pool (an
+    empty one when the in-process rules decided everything, or when it is not of ``domain``), so that
+    records come back in order as soon as they are done and memory stays bounded by the pool's window
+    whatever the share of records the rules decide."""
     fast = getattr(load_checker_class(pool.checker), "fast", None)
-    held: collections.deque[tuple[dict[str, Any], list]] = collections.deque()
+    held: collections.deque[tuple[dict[str, Any], list | None]] = collections.deque()
 
     def tasks():
         for record in records:
             if not _is_domain(record, domain):
                 held.append((record, None))
+                yield None, []
                 continue
             reference, prompt = record.get("reference"), prompt_text(record) or None
             decided, payloads = [], []
@@ -66,28 +70,18 @@ def iter_verified(
                 if "label" not in item:
                     payloads.append(item)
             held.append((record, decided))
-            if payloads:
-                yield reference, payloads
+            yield reference, payloads
 
-    def finish(record, decided, verdicts):
+    for verdicts in pool.imap(tasks()):
+        record, decided = held.popleft()
+        if decided is None:
+            yield record
+            continue
         pending = iter(verdicts)
         for completion, v in zip(record["completions"], decided, strict=True):
             completion["verdict"] = v if v is not None else next(pending)
             completion["correct"] = correct_of(completion["verdict"])
-        return record
-
-    for verdicts in pool.imap(tasks()):
-        while True:
-            record, decided = held.popleft()
-            if decided is None:
-                yield record
-            elif None not in decided:
-                yield finish(record, decided, [])
-            else:
-                yield finish(record, decided, verdicts)
-                break
-    for record, decided in held:
-        yield record if decided is None else finish(record, decided, [])
+        yield record
 
 
 def mark_unverified(records: Iterable[dict[str, Any]], domain: str | None = None) -> Iterator[dict[str, Any]]:
