@@ -14,6 +14,8 @@ from datatrove.pipeline.writers.parquet import ParquetWriter
 from r1data.schemas.features import SFT_SCHEMA
 
 PARTS_DIR = "_parts"
+_TEXT_COLUMNS = {"prompt", "completion", "messages", "problem", "solution", "reasoning", "summary"}
+STATISTICS_COLUMNS = [f.name for f in SFT_SCHEMA if f.name not in _TEXT_COLUMNS]
 DEFAULT_MAX_SHARD_BYTES = 256 * 2**20
 
 
@@ -83,6 +85,22 @@ class HubShardWriter(ParquetWriter):
             compression="zstd",
             batch_size=rows_per_group,
         )
+
+    def _write(self, document: dict, file_handler, filename: str):
+        # min/max statistics only for the short columns: parquet keeps every row group's statistics in
+        # memory until the footer is written, and those of the text columns (whole reasoning traces)
+        # made the writer's memory grow with the rows written
+        target = self._get_filename_with_file_id(filename) if self.max_file_size > 0 else filename
+        if target not in self._writers:
+            import pyarrow.parquet as pq
+
+            self._writers[target] = pq.ParquetWriter(
+                file_handler,
+                schema=self.schema,
+                compression=self.compression,
+                write_statistics=STATISTICS_COLUMNS,
+            )
+        super()._write(document, file_handler, filename)
 
 
 def open_output(path: str):

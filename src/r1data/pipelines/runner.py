@@ -265,11 +265,11 @@ def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
             continue
         import pyarrow.compute as pc
 
-        table = pq.read_table(path, columns=list(counts))
-        rows += table.num_rows
-        for column, counter in counts.items():  # value counts in Arrow: no Python object per row
-            for entry in pc.value_counts(table.column(column)).to_pylist():
-                counter[str(entry["values"])] += entry["counts"]
+        for batch in pq.ParquetFile(path).iter_batches(8192, columns=list(counts)):
+            rows += batch.num_rows
+            for column, counter in counts.items():  # value counts in Arrow: no Python object per row
+                for entry in pc.value_counts(batch.column(column)).to_pylist():
+                    counter[str(entry["values"])] += entry["counts"]
     return rows, {k: dict(c.most_common()) for k, c in counts.items()}
 
 
@@ -302,15 +302,15 @@ def row_statistics(data_dir: str, shards: list[str]) -> dict:
     for shard in shards:
         if not shard.endswith(".parquet"):
             continue
-        table = pq.read_table(
-            os.path.join(data_dir, shard), columns=["reasoning", "summary", "completion_tokens"]
-        )
-        reasoning = pc.utf8_length(pc.fill_null(table["reasoning"], ""))
-        think += int(pc.sum(pc.greater(reasoning, 0)).as_py() or 0)
-        lengths["reasoning_chars"] += [c.cast(pa.int64()) for c in reasoning.chunks]
-        summary = pc.utf8_length(pc.fill_null(table["summary"], ""))
-        lengths["summary_chars"] += [c.cast(pa.int64()) for c in summary.chunks]
-        lengths["completion_tokens"] += table["completion_tokens"].chunks
+        columns = ["reasoning", "summary", "completion_tokens"]
+        for batch in pq.ParquetFile(os.path.join(data_dir, shard)).iter_batches(8192, columns=columns):
+            reasoning = pc.utf8_length(pc.fill_null(batch.column("reasoning"), ""))
+            think += int(pc.sum(pc.greater(reasoning, 0)).as_py() or 0)
+            lengths["reasoning_chars"].append(reasoning.cast(pa.int64()))
+            lengths["summary_chars"].append(
+                pc.utf8_length(pc.fill_null(batch.column("summary"), "")).cast(pa.int64())
+            )
+            lengths["completion_tokens"].append(batch.column("completion_tokens"))
     return {"with_think_block": think, **{k: _describe(v) for k, v in lengths.items()}}
 
 
