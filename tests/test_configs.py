@@ -26,7 +26,7 @@ ENGINE_FLAGS = {"tensor_parallel_size", "max_model_len", "dtype", "gpu_memory_ut
 
 
 def test_generate_flags_are_the_generation_config():
-    cli = _dests(_subparser("generate")) - {"input", "output", "quiet"} - ENGINE_FLAGS
+    cli = _dests(_subparser("generate")) - {"input", "output", "quiet", "log_level"} - ENGINE_FLAGS
     assert cli == {f.name for f in cli_fields(GenerationConfig)}
     # the two fields without a flag are the recipe's: a cache folder per task, and vllm.LLM arguments
     # (which the engine flags build)

@@ -14,20 +14,16 @@ CHAT_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>"]
+THINK_TOKENS = ["<think>", "</think>"]
 
 
 def byte_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
+    """The byte-level tokenizer of the vLLM tests, with ``<think>`` tokens and the training template."""
+    from tests.engine.tiny_model import SPECIALS
+    from tests.engine.tiny_model import byte_tokenizer as base
 
-    alphabet = pre_tokenizers.ByteLevel.alphabet()
-    core = Tokenizer(models.BPE(vocab={ch: i for i, ch in enumerate(sorted(alphabet))}, merges=[]))
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-    core.decoder = decoders.ByteLevel()
-    tok = PreTrainedTokenizerFast(tokenizer_object=core)
-    tok.add_special_tokens({"additional_special_tokens": SPECIALS})
-    tok.eos_token, tok.pad_token = "<|im_end|>", "<|endoftext|>"
+    tok = base()
+    tok.add_special_tokens({"additional_special_tokens": [*SPECIALS, *THINK_TOKENS]})
     tok.chat_template = CHAT_TEMPLATE
     return tok
 
