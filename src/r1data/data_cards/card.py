@@ -9,6 +9,7 @@ from string import Template
 import yaml
 from loguru import logger
 
+from r1data.core import counters as C
 from r1data.io.writers import write_atomic
 from r1data.schemas.features import FIELD_DESCRIPTIONS, SFT_SCHEMA
 
@@ -241,11 +242,7 @@ def _generation_text(generation: dict, recipe) -> str:
     )
     if generation.get("completion_tokens_per_s"):
         text += f" Throughput: {generation['completion_tokens_per_s']} completion tokens/s per task."
-    failures = {
-        k.removeprefix("request_failures_"): int(v)
-        for k, v in generation.items()
-        if k.startswith("request_failures_")
-    }
+    failures = C.by_reason(generation, "request_failures")
     if failures:
         text += " Requests that failed for good, by reason: " + _inline(failures) + "."
     return text

@@ -108,13 +108,16 @@ class Select(R1Step):
                 continue
             if self.require_r1_format:
                 unfit: dict[str, list[dict]] = {}
+                eligible = []
                 for c in correct:
                     problem = r1_problem(c)
                     if problem:
                         unfit.setdefault(problem, []).append(c)
+                    else:
+                        eligible.append(c)
                 for problem, dropped in unfit.items():
                     self.drop_completions(doc, dropped, problem)
-                correct = [c for c in correct if not r1_problem(c)]
+                correct = eligible
             chosen = self.choose(record["id"], correct)
             chosen_ids = {id(c) for c in chosen}
             self.drop_completions(doc, [c for c in correct if id(c) not in chosen_ids], "not_selected")

@@ -13,6 +13,8 @@ import json
 import os
 from collections import Counter
 
+from r1data.core import counters as C
+
 
 class FunnelError(RuntimeError):
     pass
@@ -40,7 +42,8 @@ def merge_stage_stats(logging_dir: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def _counters(stages: dict[str, dict[str, dict[str, float]]]) -> Counter:
+def sum_counters(stages: dict[str, dict[str, dict[str, float]]]) -> Counter:
+    """Every counter summed over the steps of ``{stage: {step: {counter: value}}}`` (times left out)."""
     total: Counter = Counter()
     for steps in stages.values():
         for counters in steps.values():
@@ -49,21 +52,11 @@ def _counters(stages: dict[str, dict[str, dict[str, float]]]) -> Counter:
 
 
 def build_funnel(stages: dict[str, dict[str, dict[str, float]]], first_stage: str, kept_rows: int) -> dict:
-    first = _counters({first_stage: stages[first_stage]})
-    every = _counters(stages)
-    quarantined = {
-        k.removeprefix("quarantined_"): int(v) for k, v in first.items() if k.startswith("quarantined_")
-    }
-    dropped = {
-        k.removeprefix("completions_dropped_"): int(v)
-        for k, v in every.items()
-        if k.startswith("completions_dropped_")
-    }
-    records_dropped = {
-        k.removeprefix("records_dropped_"): int(v)
-        for k, v in every.items()
-        if k.startswith("records_dropped_")
-    }
+    first = sum_counters({first_stage: stages[first_stage]})
+    every = sum_counters(stages)
+    quarantined = C.by_reason(first, C.QUARANTINED)
+    dropped = C.by_reason(every, C.COMPLETIONS_DROPPED)
+    records_dropped = C.by_reason(every, C.RECORDS_DROPPED)
     funnel = {
         "records": {
             "in": int(first["records_in"]),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from loguru import logger
 
+from r1data.core import counters as C
 from r1data.pipelines.executors import make_executor
 from r1data.pipelines.funnel import build_funnel, merge_stage_stats
 from r1data.pipelines.recipe import Recipe
@@ -327,13 +328,7 @@ def _jsonl_records(path: str):
 def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float]:
     """Tokens and requests of generation steps, and the yield-adjusted cost: completion tokens spent
     per published row (every sample generated, kept or not, divided by the rows that survived)."""
-    totals: dict[str, float] = {}
-    for steps in stage_stats.values():
-        for counters in steps.values():
-            for key, value in counters.items():
-                if key.startswith("generation_"):
-                    name = key.removeprefix("generation_")
-                    totals[name] = totals.get(name, 0) + value
+    totals = C.summed(stage_stats, C.GENERATION)
     if totals:
         totals["completion_tokens_per_kept_row"] = round(
             totals.get("tokens_completion", 0) / max(1, kept_rows), 1
@@ -347,14 +342,7 @@ def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float
 
 def _decontamination_hits(stage_stats: dict) -> dict[str, int]:
     """Prompts that overlapped each benchmark (dropped, or only annotated with ``annotate_only``)."""
-    hits: dict[str, int] = {}
-    for steps in stage_stats.values():
-        for counters in steps.values():
-            for key, value in counters.items():
-                if key.startswith("decontam_hits_"):
-                    name = key.removeprefix("decontam_hits_")
-                    hits[name] = hits.get(name, 0) + int(value)
-    return hits
+    return {name: int(value) for name, value in C.summed(stage_stats, C.DECONTAM_HITS).items()}
 
 
 def package_versions() -> dict[str, str]:

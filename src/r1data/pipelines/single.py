@@ -46,7 +46,7 @@ def run_file(
 
     from r1data.io.readers import RecordReader
     from r1data.io.writers import RecordWriter, SharedRecordWriter
-    from r1data.pipelines.funnel import merge_stage_stats
+    from r1data.pipelines.funnel import merge_stage_stats, sum_counters
 
     if not os.path.isfile(input_path):
         raise FileNotFoundError(f"no such input file: {input_path}")
@@ -74,11 +74,7 @@ def run_file(
         merged = merge_stage_stats(logs)
     finally:
         shutil.rmtree(logs, ignore_errors=True)
-    totals: dict[str, float] = {}
-    for step_counters in merged.values():
-        for key, value in step_counters.items():
-            if key != "time_s":
-                totals[key] = totals.get(key, 0) + value
+    totals = dict(sum_counters({"file": merged}))
     out_records, out_completions = int(totals.pop("records_out", 0)), int(totals.pop("completions_out", 0))
     return FileRun(totals, out_records, out_completions, time.monotonic() - start)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,19 +17,20 @@ class CheckerSpec:
     timeout_s: float = 10.0
     timeout_label: str = "unknown"
     options: dict[str, Any] = field(default_factory=dict)
+    bounds_itself: bool = False  # the checker takes ``budget_s`` and keeps to it (the code sandbox)
 
     def checker_options(self, timeout_s: float) -> dict[str, Any]:
-        """Constructor arguments for the checker in the worker. A sandboxed checker gets a budget a
-        little inside the pool's bound, so that it kills and reaps its sandbox and reports
+        """Constructor arguments for the checker in the worker. A checker that bounds itself gets a
+        budget a little inside the pool's bound, so that it kills and reaps its sandbox and reports
         ``fail``/``timeout`` itself before the pool would have to kill the worker."""
-        if self.path.endswith(":CodeChecker"):
+        if self.bounds_itself:
             return {**self.options, "budget_s": max(1.0, timeout_s - 3.0)}
         return dict(self.options)
 
 
 CHECKERS: dict[str, CheckerSpec] = {
     "math": CheckerSpec("r1data.verifiers.math_checker:MathChecker", 10.0, "unknown"),
-    "code": CheckerSpec("r1data.verifiers.code:CodeChecker", 60.0, "fail"),
+    "code": CheckerSpec("r1data.verifiers.code:CodeChecker", 60.0, "fail", bounds_itself=True),
 }
 
 
@@ -40,7 +42,7 @@ def checker_spec(domain: str, checker: str | None = None, **options: Any) -> Che
         base = CheckerSpec(checker)
     if base is None:
         return None
-    return CheckerSpec(base.path, base.timeout_s, base.timeout_label, {**base.options, **options})
+    return dataclasses.replace(base, options={**base.options, **options})
 
 
 def checker_pool(
