@@ -117,3 +117,15 @@ def test_sharding_by_size_and_multiple_tasks(tmp_path, tasks, rows_per_group, mi
     ds = datasets.load_dataset(result.output_dir, split="train", cache_dir=str(tmp_path / "cache"))
     assert ds.num_rows == result.funnel["completions"]["kept"]
     assert len(set(ds["id"])) == ds.num_rows
+    # what the writers counted while writing (the card's figures) is what the shards hold
+    from r1data.pipelines.runner import _read_provenance, row_statistics
+
+    data_dir = os.path.join(result.output_dir, "data")
+    stats = json.loads(Path(result.stats_path).read_text())
+    rows, provenance = _read_provenance(data_dir, result.shards)
+    assert stats["funnel"]["completions"]["kept"] == rows == ds.num_rows
+    assert stats["provenance"] == provenance
+    assert stats["rows"] == row_statistics(data_dir, result.shards)
+    assert sorted(os.listdir(os.path.join(result.output_dir, "work", "_profiles"))) == [
+        f"{rank:05d}.json" for rank in range(tasks)
+    ]

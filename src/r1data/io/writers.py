@@ -23,7 +23,23 @@ def _record_of(self, document: Document) -> dict:
     return document.metadata
 
 
-class RecordWriter(DiskWriter):
+class _Profiled:
+    """A writer of published output that also counts what it writes (:class:`~r1data.io.profile.RowProfile`)
+    and saves the count as ``<profile_dir>/<rank>.json`` when its task ends."""
+
+    profile_dir: str | None = None
+    _profile = None
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        from r1data.io.profile import RowProfile
+
+        self._profile = RowProfile() if self.profile_dir else None
+        yield from super().run(data, rank, world_size)
+        if self._profile is not None:
+            self._profile.save(os.path.join(self.profile_dir, f"{rank:05d}.json"))
+
+
+class RecordWriter(_Profiled, DiskWriter):
     """Write records (``Document.metadata``) as gzipped JSONL, one file per task: the stage hand-off format,
     identical to the input contract of ``r1data verify``."""
 
@@ -35,15 +51,20 @@ class RecordWriter(DiskWriter):
         output_folder: DataFolderLike,
         output_filename: str | None = None,
         compression: str | None = "gzip",
+        profile_dir: str | None = None,
     ):
         """``compression``: ``"gzip"`` (the hand-off between stages), ``"infer"`` (by the file name's
-        extension: ``.gz``, ``.zst``, else none) or None."""
+        extension: ``.gz``, ``.zst``, else none) or None. ``profile_dir``: count provenance of the
+        written records there (published records only)."""
         super().__init__(
             output_folder, output_filename, compression=compression, adapter=_record_of, mode="wb"
         )
+        self.profile_dir = profile_dir
 
     def _write(self, document: dict, file_handler, _filename: str):
         file_handler.write(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+        if self._profile is not None:
+            self._profile.add_record(document)
 
 
 class SharedRecordWriter(RecordWriter):
@@ -63,7 +84,7 @@ class SharedRecordWriter(RecordWriter):
             self.close()
 
 
-class HubShardWriter(ParquetWriter):
+class HubShardWriter(_Profiled, ParquetWriter):
     """Write SFT rows (``Document.metadata`` shaped like :data:`SFT_SCHEMA`) as Parquet parts of at most
     ``max_shard_bytes``; :func:`finalize_shards` then names them ``data/<split>-NNNNN-of-MMMMM.parquet``."""
 
@@ -74,6 +95,7 @@ class HubShardWriter(ParquetWriter):
         output_folder: DataFolderLike,
         max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
         rows_per_group: int = 100,
+        profile_dir: str | None = None,
     ):
         # The size check happens when a row group is flushed, so shards overshoot by at most one group.
         super().__init__(
@@ -85,6 +107,7 @@ class HubShardWriter(ParquetWriter):
             compression="zstd",
             batch_size=rows_per_group,
         )
+        self.profile_dir = profile_dir
 
     def _write(self, document: dict, file_handler, filename: str):
         # min/max statistics only for the short columns: parquet keeps every row group's statistics in
@@ -101,6 +124,8 @@ class HubShardWriter(ParquetWriter):
                 write_statistics=STATISTICS_COLUMNS,
             )
         super()._write(document, file_handler, filename)
+        if self._profile is not None:
+            self._profile.add_row(document)
 
 
 def open_output(path: str):

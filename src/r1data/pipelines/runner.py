@@ -24,10 +24,13 @@ from dataclasses import dataclass
 from loguru import logger
 
 from r1data.core import counters as C
+from r1data.io.profile import merged_profile
 from r1data.pipelines.executors import make_executor
 from r1data.pipelines.funnel import build_funnel, merge_stage_stats
 from r1data.pipelines.recipe import Recipe
 from r1data.pipelines.registry import build_step
+
+PROFILES_DIR = "_profiles"  # under work/: what each task of the last stage published (io.profile)
 
 
 @dataclass
@@ -121,11 +124,15 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str, expected: 
         # that relaunching the recipe resends nothing that had finished
         if hasattr(step, "cache_dir") and step.cache_dir is None:
             step.cache_dir = os.path.join(output_dir, "cache", stage.name)
+    profiles = os.path.join(output_dir, "work", PROFILES_DIR)
     if index == len(recipe.stages) - 1 and recipe.output.records:
-        writer = RecordWriter(os.path.join(output_dir, "data", PARTS_DIR))
+        writer = RecordWriter(os.path.join(output_dir, "data", PARTS_DIR), profile_dir=profiles)
     elif index == len(recipe.stages) - 1:
         writer = HubShardWriter(
-            os.path.join(output_dir, "data"), recipe.output.max_shard_bytes, recipe.output.rows_per_group
+            os.path.join(output_dir, "data"),
+            recipe.output.max_shard_bytes,
+            recipe.output.rows_per_group,
+            profile_dir=profiles,
         )
     else:
         writer = RecordWriter(os.path.join(output_dir, "work", stage.name))
@@ -222,7 +229,15 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
     data_dir = os.path.join(output_dir, "data")
     os.makedirs(data_dir, exist_ok=True)
     shards = finalize_shards(data_dir, recipe.output.split)
-    rows, provenance = _read_provenance(data_dir, shards)
+    last = recipe.stages[-1]
+    profile = merged_profile(
+        os.path.join(output_dir, "work", PROFILES_DIR), last.tasks or recipe.executor.tasks
+    )
+    if profile is None:  # written before profiles existed: read the shards back
+        rows, provenance = _read_provenance(data_dir, shards)
+        row_stats = row_statistics(data_dir, shards)
+    else:
+        rows, provenance, row_stats = profile.rows, profile.provenance_summary(), profile.row_statistics()
     funnel = build_funnel(stage_stats, recipe.stages[0].name, rows)
     stats = {
         "recipe": recipe.name,
@@ -231,7 +246,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
         "provenance": provenance,
         "decontamination": _decontamination_hits(stage_stats),
         "generation": _generation_accounting(stage_stats, rows),
-        "rows": row_statistics(data_dir, shards),
+        "rows": row_stats,
         "versions": package_versions(),
         "shards": shards,
         "stages": stage_stats,

@@ -52,46 +52,52 @@ _MASK_MARKUP = re.compile(
     r"|\\[a-zA-Z]+\*?",  # LaTeX commands outside math
     re.S,
 )
+_MASK_TAGS = re.compile(r"</?[A-Za-z][\w -]{0,40}>")  # <think>, <Answer>, <Next Instance>
 _MASK_URLS = re.compile(r"(?:https?://|www\.)\S+")
 _MASK_PATHS = re.compile(r"(?:/[\w.@-]+){2,}/?")  # file paths: /Users/x/questions/q_8.jpg
 _MASK_EMAILS = re.compile(r"[\w.+-]+@[\w-]+\.\w[\w.]*")
 _SENTENCES = re.compile(r"[.!?;:\n。！？；：…]+")
+# A word of any alphabet: a letter followed by letters and combining marks (Devanagari, Bengali, Tamil,
+# Yoruba… write vowel signs and tones as marks; stdlib ``\w`` would cut their words into letters).
+_WORD = regex.compile(r"(?<![\p{L}\p{M}\d_])\p{L}[\p{L}\p{M}]+")
 _SCRIPT_RUN = r"\p{{{0}}}[\p{{{0}}}\p{{M}}]*(?:[^\p{{L}}]+\p{{{0}}}[\p{{{0}}}\p{{M}}]*)*"
-_ALPHABETS = (
-    "Latin",
-    "Cyrillic",
-    "Greek",
-    "Arabic",
-    "Hebrew",
-    "Devanagari",
-    "Thai",
-    "Georgian",
-    "Armenian",
-    "Bengali",
-    "Tamil",
-)
-# Runs of one script: CJK, Hangul, then words of one alphabet separated by non-letters.
-_RUNS = regex.compile(
-    r"[\p{Han}\p{Hiragana}\p{Katakana}ー々]+|\p{Hangul}+(?:[ \t]+\p{Hangul}+)*|"
-    + "|".join(_SCRIPT_RUN.format(s) for s in _ALPHABETS)
-    + r"|\p{L}+"
-)
+# Scripts written without spaces between words: a run's words are estimated from its letters.
+_UNSPACED = {"Thai": 4, "Lao": 4, "Khmer": 5, "Myanmar": 4, "Tibetan": 4}
 _KANA = re.compile(r"[\u3040-\u30ff]")
 # A word: two or more letters standing alone. Identifiers with digits or underscores (x_1, dp2,
 # snake_case), numbers and lone letters (variables) are not words, so they need no masking pass.
-_LETTERS = re.compile(r"\b[^\W\d_]{2,}\b")
+_LETTERS = re.compile(r"\b[^\W\d_]{2,}\b")  # ASCII sentences (the fast path)
 _SCRIPT_LANGUAGE = {
     "Cyrillic": "ru",
     "Greek": "el",
     "Arabic": "ar",
     "Hebrew": "he",
     "Devanagari": "hi",
+    "Bengali": "bn",
+    "Gurmukhi": "pa",
+    "Gujarati": "gu",
+    "Oriya": "or",
+    "Tamil": "ta",
+    "Telugu": "te",
+    "Kannada": "kn",
+    "Malayalam": "ml",
+    "Sinhala": "si",
     "Thai": "th",
+    "Lao": "lo",
+    "Khmer": "km",
+    "Myanmar": "my",
+    "Tibetan": "bo",
     "Georgian": "ka",
     "Armenian": "hy",
-    "Bengali": "bn",
-    "Tamil": "ta",
+    "Ethiopic": "am",
 }
+# Runs of one script: CJK, Hangul, then words of one alphabet (with its combining marks) separated by
+# non-letters; a letter of a script not listed falls back to a run of letters and marks.
+_RUNS = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}ー々]+|\p{Hangul}+(?:[ \t]+\p{Hangul}+)*|"
+    + "|".join(_SCRIPT_RUN.format(s) for s in ("Latin", *_SCRIPT_LANGUAGE))
+    + r"|\p{L}[\p{L}\p{M}]*"
+)
 _TARGET_SCRIPT = {
     "zh": "Han",
     "ja": "Han",
@@ -106,7 +112,11 @@ _TARGET_SCRIPT = {
     "mn": "Cyrillic",
     "fa": "Arabic",
     "ur": "Arabic",
+    "ps": "Arabic",
     "mr": "Devanagari",
+    "ne": "Devanagari",
+    "sa": "Devanagari",
+    "as": "Bengali",
 }
 _OPEN, _CLOSE = "\"'“‘«「『(（[【", "\"'”’»」』)）]】"
 # Function words of common Latin-script languages: a segment made largely of the target's function
@@ -127,6 +137,257 @@ STOPWORDS = {
 }
 _STOPWORDS = {lang: frozenset(words.split()) for lang, words in STOPWORDS.items()}
 _SHORT_WORDS = frozenset(w for words in _STOPWORDS.values() for w in words if len(w) <= 2)
+# Names of functions, constants and Greek letters written as plain text (sqrt(2), sin A, epsilon):
+# mathematics, not language.
+_MATH_WORDS = frozenset(
+    [
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "sinh",
+        "cosh",
+        "tanh",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "log",
+        "ln",
+        "lg",
+        "exp",
+        "lim",
+        "det",
+        "gcd",
+        "lcm",
+        "mod",
+        "max",
+        "min",
+        "argmax",
+        "argmin",
+        "floor",
+        "ceil",
+        "frac",
+        "cdot",
+        "times",
+        "div",
+        "pm",
+        "mp",
+        "infty",
+        "inf",
+        "sup",
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "varepsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "vartheta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "omicron",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "varphi",
+        "chi",
+        "psi",
+        "omega",
+        "mathbb",
+        "mathrm",
+        "binom",
+        "choose",
+        "cofactor",
+    ]
+)
+# The vocabulary of English mathematical prose: with the function words, a segment made mostly of
+# these is English without asking fastText (which is unsure on short headings such as "Convert
+# quarts to pints" or "The top left square").
+_EN_PROSE = frozenset(
+    [
+        "first",
+        "second",
+        "third",
+        "last",
+        "next",
+        "left",
+        "right",
+        "top",
+        "bottom",
+        "middle",
+        "number",
+        "numbers",
+        "value",
+        "values",
+        "sum",
+        "total",
+        "product",
+        "difference",
+        "ratio",
+        "find",
+        "solve",
+        "solution",
+        "answer",
+        "answers",
+        "equation",
+        "equations",
+        "expression",
+        "term",
+        "terms",
+        "factor",
+        "factors",
+        "multiple",
+        "multiples",
+        "divide",
+        "divided",
+        "multiply",
+        "multiplied",
+        "add",
+        "added",
+        "subtract",
+        "convert",
+        "identify",
+        "compute",
+        "calculate",
+        "determine",
+        "check",
+        "verify",
+        "simplify",
+        "substitute",
+        "substituting",
+        "given",
+        "since",
+        "therefore",
+        "hence",
+        "thus",
+        "note",
+        "step",
+        "steps",
+        "case",
+        "cases",
+        "possible",
+        "each",
+        "every",
+        "both",
+        "square",
+        "squares",
+        "column",
+        "columns",
+        "row",
+        "rows",
+        "digit",
+        "digits",
+        "side",
+        "sides",
+        "area",
+        "volume",
+        "length",
+        "width",
+        "height",
+        "angle",
+        "angles",
+        "point",
+        "points",
+        "line",
+        "lines",
+        "circle",
+        "triangle",
+        "probability",
+        "remains",
+        "constant",
+        "equal",
+        "equals",
+        "greater",
+        "less",
+        "integer",
+        "integers",
+        "positive",
+        "negative",
+        "even",
+        "odd",
+        "prime",
+        "real",
+        "root",
+        "roots",
+        "function",
+        "functions",
+        "set",
+        "sets",
+        "list",
+        "pairs",
+        "pair",
+        "count",
+        "counting",
+        "units",
+        "unit",
+        "way",
+        "ways",
+        "using",
+        "use",
+        "take",
+        "taking",
+        "let",
+        "lets",
+        "means",
+        "mean",
+        "yes",
+        "no",
+        "same",
+        "again",
+        "correct",
+        "wait",
+        "okay",
+        "so",
+        "now",
+        "then",
+        "where",
+        "which",
+        "while",
+        "either",
+        "neither",
+        "nor",
+        "mile",
+        "miles",
+        "cent",
+        "cents",
+        "coins",
+        "coin",
+        "hours",
+        "hour",
+        "minutes",
+        "day",
+        "days",
+        "largest",
+        "smallest",
+        "binary",
+        "there",
+        "exists",
+        "unique",
+        "lifts",
+        "modulo",
+        "east",
+        "west",
+        "north",
+        "south",
+        "walks",
+        "walk",
+    ]
+)
+_EN_STOP = _STOPWORDS["en"]
+_CALL = re.compile(r"[A-Za-z]+(?=[(\[])")  # sqrt(, f( : function calls
+_CAMEL = re.compile(r"[a-z][A-Z]")
 
 
 def script_of_language(language: str) -> str:
@@ -145,20 +406,22 @@ def lid_model():
     return fasttext.load_model(path)
 
 
-def _identify(texts: list[str]) -> list[tuple[str, float]]:
-    """(language, probability) per text. Calls the binding's per-line predictor directly:
-    fasttext-predict's list API returns labels without probabilities."""
+def _identify(texts: list[str], target: str) -> list[tuple[str, float, float]]:
+    """(top language, its probability, the target's probability) per text. Calls the binding's
+    per-line predictor directly: fasttext-predict's list API returns labels without probabilities."""
     if not texts:
         return []
     predict = lid_model().f.predict
+    wanted = "__label__" + target
     out = []
     for text in texts:
-        prediction = predict(text.replace("\n", " ") + "\n", 1, 0.0, "replace")
+        prediction = predict(text.replace("\n", " ") + "\n", 8, 0.0, "replace")
         if prediction:
             prob, label = prediction[0]
-            out.append((label.removeprefix("__label__"), float(prob)))
+            mine = next((p for p, lab in prediction if lab == wanted), 0.0)
+            out.append((label.removeprefix("__label__"), float(prob), float(mine)))
         else:
-            out.append(("und", 0.0))
+            out.append(("und", 0.0, 0.0))
     return out
 
 
@@ -182,10 +445,13 @@ class LanguageConfig:
     """Thresholds of the language check (defaults documented in the README)."""
 
     min_foreign_words: int = 3
+    min_foreign_words_other_script: int = 2
     min_foreign_cjk_chars: int = 2
     min_consistency: float = 0.9
     min_lid_words: int = 4
-    min_lid_confidence: float = 0.8
+    min_target_probability: float = 0.5
+    min_sure_words: int = 7
+    min_target_probability_short: float = 0.15
     stopword_share: float = 0.25
 
 
@@ -197,12 +463,15 @@ class _Segment:
     quoted: bool
     cjk: bool
     lid_text: str = ""  # what fastText sees: the words only
+    plain: int = 0  # words that are not capitalised (names) after the first: what fastText can judge
 
 
 def mask(text: str) -> str:
     """Replace code, math, LaTeX, URLs and e-mails by spaces (keeps sentence punctuation); identifiers,
     numbers and lone letters are left for the word count to skip."""
     text = _MASK_MARKUP.sub(" ", text)
+    if "<" in text:
+        text = _MASK_TAGS.sub(" ", text)
     if "://" in text or "www." in text:
         text = _MASK_URLS.sub(" ", text)
     if "@" in text:
@@ -210,19 +479,48 @@ def mask(text: str) -> str:
     return _MASK_PATHS.sub(" ", text)
 
 
-def _by_stopwords(words: list[str], target: str, share: float) -> bool:
+# word → the languages whose function words it is (one dictionary lookup per word)
+_STOPWORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _STOPWORDS.items():
+    for _w in _words:
+        _STOPWORD_LANGUAGES[_w] = (*_STOPWORD_LANGUAGES.get(_w, ()), _lang)
+_SKIP_LATIN = _MATH_WORDS | frozenset(
+    w
+    for w in (a + b for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz")
+    if w not in _SHORT_WORDS
+)  # two-letter tokens that are no language's function word are plain-text math (dx, dA)
+
+
+def _by_stopwords(lowered: list[str], target: str, share: float) -> bool:
     """True when the target's function words make up ``share`` of the words and no other language's
     do more: the segment is the target's, no fastText needed."""
-    stop = _STOPWORDS.get(target)
-    if stop is None:
+    if target not in _STOPWORDS:
         return False
-    lowered = [w.lower() for w in words]
-    mine = sum(w in stop for w in lowered)
-    if mine < share * len(lowered):
-        return False
-    return all(
-        sum(w in other for w in lowered) <= mine for lang, other in _STOPWORDS.items() if lang != target
-    )
+    counts: dict[str, int] = {}
+    for w in lowered:
+        for lang in _STOPWORD_LANGUAGES.get(w, ()):
+            counts[lang] = counts.get(lang, 0) + 1
+    mine = counts.get(target, 0)
+    return mine >= share * len(lowered) and all(c <= mine for c in counts.values())
+
+
+def _latin_words(run: str) -> tuple[list[str], list[str], int, int]:
+    """Words of a Latin-script run, their lower-case forms, how many are not capitalised (after the
+    first), and their letters. Not words: short all-capital tokens (points and sets: ABC), plain-text
+    math (sqrt(2), sin, dx), identifiers (numRows, getValue)."""
+    if "(" in run or "[" in run:
+        run = _CALL.sub(" ", run)
+    found = _LETTERS.findall(run) if run.isascii() else _WORD.findall(run)
+    words, lowered, plain, letters = [], [], 0, 0
+    for w in found:
+        low = w.lower()
+        if low in _SKIP_LATIN or (w != low and not w[1:].islower() and (len(w) <= 4 or _CAMEL.search(w))):
+            continue
+        plain += w[0] == low[0] or not words
+        letters += len(w)
+        words.append(w)
+        lowered.append(low)
+    return words, lowered, plain, letters
 
 
 def _alphabet_segment(
@@ -231,24 +529,35 @@ def _alphabet_segment(
     """A run of one alphabet: in another script than the target's it is foreign (named by fastText from
     2 words on); in the target's script, fastText decides from ``min_lid_words`` words on, unless the
     target's function words already make it the target's."""
-    # short all-capital tokens are names of points and sets (ABC, BCD), and two-letter tokens that are
-    # no language's function word are plain-text math (dx, dA): not words
-    words = [
-        w
-        for w in _LETTERS.findall(run)
-        if not ((len(w) <= 4 and w.isupper()) or (len(w) == 2 and w.lower() not in _SHORT_WORDS))
-    ]
+    lowered: list[str] = []
+    if script in _UNSPACED:  # no spaces between words: estimate the words from the letters
+        letters = sum(ch.isalpha() for ch in run)
+        words = ["_"] * (letters // _UNSPACED[script]) if letters >= 2 else []
+        lid_words, plain = [run], len(words)
+    elif script == "Latin":
+        words, lowered, plain, letters = _latin_words(run)
+        if words and letters < 0.4 * (len(run) - run.count(" ")):
+            return None  # a formula with a few words around it: nothing to identify
+        lid_words = words
+    else:
+        words = lid_words = _WORD.findall(run)
+        plain = len(words)
     if not words:
         return None
     text = run.strip(" \t,-" + _OPEN + _CLOSE)
-    n, lid_text = len(words), " ".join(words)
+    n, lid_text = len(words), " ".join(lid_words)
     if script != target_script:
         return _Segment(
             text, n, None if n >= 2 else _SCRIPT_LANGUAGE.get(script, "und"), quoted, False, lid_text
         )
-    if n < config.min_lid_words or _by_stopwords(words, target, config.stopword_share):
+    # capitalised words after the first are mostly names (people, places, titles): a segment that is
+    # little more than names is not identified
+    lowered = lowered or [w.lower() for w in words]
+    if plain < config.min_lid_words or _by_stopwords(lowered, target, config.stopword_share):
         return _Segment(text, n, target, quoted, False, lid_text)
-    return _Segment(text, n, None, quoted, False, lid_text)
+    if target == "en" and sum(w in _EN_PROSE or w in _EN_STOP for w in lowered) >= n / 2:
+        return _Segment(text, n, target, quoted, False, lid_text)
+    return _Segment(text, n, None, quoted, False, lid_text, plain)
 
 
 def _segments(masked: str, target: str, config: LanguageConfig) -> list[_Segment]:
@@ -286,7 +595,7 @@ def detect_language(text: str, default: str = "en") -> str:
     for seg in _segments(mask(text), default, LanguageConfig()):
         lang = seg.language
         if lang is None:
-            label, score = _identify([seg.text])[0]
+            label, score, _ = _identify([seg.text], default)[0]
             lang = label if score >= 0.5 else default
         counts[lang] = counts.get(lang, 0) + seg.words
     return max(counts, key=counts.get) if counts else default
@@ -301,11 +610,20 @@ def language_consistency(text: str, target: str, config: LanguageConfig = Langua
     """
     segments = _segments(mask(text), target, config)
     pending = [s for s in segments if s.language is None]
-    for seg, (label, score) in zip(pending, _identify([s.lid_text or s.text for s in pending]), strict=True):
+    identified = _identify([s.lid_text or s.text for s in pending], target)
+    for seg, (label, _score, mine) in zip(pending, identified, strict=True):
         if script_of_language(target) != _script(seg.text):
             seg.language = label if label != target else _SCRIPT_LANGUAGE.get(_script(seg.text), "und")
+        elif (
+            mine < config.min_target_probability
+            if seg.plain >= config.min_sure_words
+            else mine < config.min_target_probability_short
+        ):
+            # fastText does not see the target in it; when it names no other language either (one it
+            # was not trained on), the segment is still foreign
+            seg.language = label if label != target else "und"
         else:
-            seg.language = label if (label != target and score >= config.min_lid_confidence) else target
+            seg.language = target
     target_words = foreign_words = 0
     foreign, mixed = [], False
     for seg in segments:
@@ -317,7 +635,13 @@ def language_consistency(text: str, target: str, config: LanguageConfig = Langua
         if seg.quoted:
             continue
         foreign_words += seg.words
-        if seg.words >= (config.min_foreign_cjk_chars if seg.cjk else config.min_foreign_words):
+        if seg.words >= (
+            config.min_foreign_cjk_chars
+            if seg.cjk
+            else config.min_foreign_words
+            if _script(seg.text) == script_of_language(target)
+            else config.min_foreign_words_other_script
+        ):
             mixed = True
     total = target_words + foreign_words
     consistency = target_words / total if total else 1.0
