@@ -18,6 +18,8 @@ from r1data.verifiers.rewards import accuracy_reward, format_reward
         ("<think>r</think>\n\n", "fail", "empty_summary"),
         ("<think>r</think>s<|im_end|>", "fail", "leaked_special_token"),
         ("<think>r<|eot_id|></think>s", "fail", "leaked_special_token"),
+        ("<think>r</think>\n\n$\\boxed{4}$", "fail", "bare_summary"),
+        ("<think>r</think>\n\n**\\boxed{4}**.", "fail", "bare_summary"),
     ],
 )
 def test_format(text, label, reason):
@@ -25,17 +27,36 @@ def test_format(text, label, reason):
     assert (v["label"], v["reason"], v["verifier"]) == (label, reason, "format")
 
 
+@pytest.mark.parametrize(
+    ("text", "opened", "reason"),
+    [
+        ("<think>r</think> So 4.", False, "well_formed"),
+        ("r</think> So 4.", False, "think_not_opened"),  # the prompt did not open the block
+        ("r</think> So 4.", True, "well_formed"),  # the template wrote <think>
+        ("<think>r</think> So 4.", True, "multiple_think_blocks"),  # opened twice
+        ("r with no end", True, "unclosed_think"),
+    ],
+)
+def test_format_knows_who_opened_the_block(text, opened, reason):
+    assert check_format(text, opened)["reason"] == reason
+
+
 def test_rewards_follow_trl_conventions():
     prompts = ["q", "q", "q", [{"role": "user", "content": "q"}]]
     completions = [
-        "<think>a</think> $\\boxed{4}$",
-        "<think>a</think> $\\boxed{5}$",
-        "<think>a</think> 4",
-        [{"role": "assistant", "content": "<think>a</think> $\\boxed{\\frac{1}{2}}$"}],
+        "<think>a</think> So $\\boxed{4}$.",
+        "<think>a</think> So $\\boxed{5}$.",
+        "<think>a</think> So 4.",
+        [{"role": "assistant", "content": "<think>a</think> It is $\\boxed{\\frac{1}{2}}$."}],
     ]
     assert accuracy_reward(prompts, completions, solution=["4", "4", None, "0.5"]) == [1.0, 0.0, None, 1.0]
+    # an unreadable reference leaves the row out (None), as TRL's own accuracy reward does
+    assert accuracy_reward(["q"], completions[:1], solution=["Answer is forty two."]) == [None]
     assert format_reward(prompts, completions) == [1.0, 1.0, 1.0, 1.0]
     assert format_reward(["q"], ["plain"]) == [0.0]
+    # a rendered prompt that ends with <think>: the completion continues the block
+    assert format_reward(["<|im_start|>assistant\n<think>\n"], ["a</think> So 4."]) == [1.0]
+    assert format_reward(["q"], ["a</think> So 4."]) == [0.0]
 
 
 def test_accuracy_reward_never_rewards_hacks_or_timeouts():

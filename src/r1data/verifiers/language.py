@@ -22,7 +22,7 @@ How it measures (one implementation for the filter and the GRPO reward):
    sentence about 1.5× an English one of the same meaning).
 
 Output: ``{"target", "consistency": target words / all words (1.0 when there are none), "mixed",
-"foreign": [{"text", "language"}]}``. ``mixed`` when a foreign segment is long enough to be more than a
+"foreign": [{"text", "language"}], "words": the words counted}``. ``mixed`` when a foreign segment is long enough to be more than a
 borrowed word (≥ ``min_foreign_words`` words, 3 by default; ≥ 2 characters for Chinese/Japanese runs
 inside text of another script) or when the consistency is below ``min_consistency`` (0.9). A foreign
 segment inside quotes or brackets (a quoted term, a name) is reported but never makes a trace mixed.
@@ -646,4 +646,10 @@ def language_consistency(text: str, target: str, config: LanguageConfig = Langua
     total = target_words + foreign_words
     consistency = target_words / total if total else 1.0
     mixed = mixed or consistency < config.min_consistency
-    return {"target": target, "consistency": consistency, "mixed": mixed, "foreign": foreign}
+    return {
+        "target": target,
+        "consistency": consistency,
+        "mixed": mixed,
+        "foreign": foreign,
+        "words": total,
+    }

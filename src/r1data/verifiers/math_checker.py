@@ -20,6 +20,9 @@ Order of decisions (first that applies):
    degrees, percent, ``x =``, unicode π…);
 6. ``fail`` ``multiple_answers``: several comma-separated values where the reference has one;
 7. both plain numbers (integers, decimals, fractions) → exact rational comparison;
+7b. ``fail`` ``not_simplified``: the reference is a plain number and the answer still holds an
+   unevaluated function (``\\cos``, ``\\log``, ``\\sum``, ``\\binom``, a factorial…) or is arithmetic
+   on numbers (``17+25``, ``\\sqrt{16}``; a power such as ``2^{10}`` or ``3\\times10^{6}`` is a number);
 8. ``fail`` ``degenerate_answer``: a LaTeX bomb (towers, deep nesting, huge symbolic powers, >400
    characters) never reaches the CAS;
 8b. both closed-form real numbers (``\\sqrt``, ``\\pi``, ``\\frac``, + - × ÷ ^) → equal values (relative
@@ -111,6 +114,8 @@ class MathChecker:
         gold = _gold(str((reference or {}).get("answer") or "").strip())
         if gold is None:
             return cls._v("unknown", "no_reference")
+        if _is_prose(gold.raw):  # "Answer is forty two.": no value to compare with
+            return cls._v("unknown", "reference_unparsable", detail="prose")
         if item.get("summary") is None:
             trace = split_trace(item.get("text", ""))
             reasoning, summary, closed = trace.reasoning, trace.summary, trace.closed
@@ -134,15 +139,31 @@ class MathChecker:
         if len(boxes) > MAX_BOXES:
             return cls._v("fail", "too_many_answers")
         if len({_normalise_box(b) for b in boxes}) > 1:
-            # several answers are a hedge, unless the reference itself has several (then math-verify
-            # compares the lists)
-            return {"tail": tail[-2000:]} if gold.multi else cls._v("fail", "multiple_answers")
+            # several answers are a hedge, unless the reference itself has several: then the boxes
+            # are compared with them as a set (math-verify compares the lists when the rules cannot)
+            if not gold.multi:
+                return cls._v("fail", "multiple_answers")
+            listed = [v for b in boxes for v in rules.answer_items(rules.normalize(b))]
+            same = rules.compare_sets(listed, list(gold.values))
+            if same is None:
+                return {"tail": tail[-2000:]}
+            return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
         if not boxes:
             if rules.is_degenerate_tail(tail):
                 return cls._v("fail", "no_final_answer", detail="repetition loop")
             bare = rules.bare_answer(tail)
             if bare is None:
-                return {"tail": tail[-2000:]}
+                # no box: the answer is what the concluding statement says; a text that stops
+                # mid-formula or concludes nothing has no final answer
+                body = rules.strip_closing(tail)
+                if rules.is_unfinished(body):
+                    return cls._v("fail", "no_final_answer", detail="unfinished")
+                bare = rules.stated_answer(body)
+                if bare is None:  # math-verify reads the concluding statement, not the whole tail
+                    statement = rules.last_statement(body)
+                    if not re.search(r"\d|\\[a-zA-Z]|\$", statement) and len(statement.split()) > 3:
+                        return cls._v("fail", "no_final_answer", detail="no concluding statement")
+                    return {"tail": statement[-2000:]}
             boxes = [bare]
         raw = boxes[-1]
         req = rules.requirements(prompt)
@@ -174,12 +195,21 @@ class MathChecker:
         if pred == gold.norm:
             return cls._v("pass", "equivalent")
         items = rules.top_level_items(pred)
+        if (gold.multi or "\\pm" in pred) and not rules.is_interval(pred):
+            # a list (or ±) against a list (or ±): the same values, in any order
+            same = rules.compare_sets(rules.answer_items(pred), list(gold.values))
+            if same is not None:
+                return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
         if len(items) > 1 and not gold.multi and not rules.is_interval(pred):
             return cls._v("fail", "multiple_answers")
         number = rules.as_number(pred)
         if number is not None and gold.number is not None:
             same = number == gold.number or rules.is_float_printout(pred, number, gold.number)
             return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
+        if gold.number is not None and (rules.unevaluated(pred) or rules.is_arithmetic(pred)):
+            # the question wants a number; an expression that only evaluates to it is not the answer
+            # (a cosine product equal to 1/16, the question's "17 + 25" copied back)
+            return cls._v("fail", "not_simplified", detail=rules.unevaluated(pred) or "arithmetic")
         if rules.bomb_reason(pred):
             return cls._v("fail", "degenerate_answer", detail=rules.bomb_reason(pred))
         if gold.value is not None and "approximation_allowed" not in req:
@@ -263,7 +293,8 @@ class _Gold(NamedTuple):
     letter: str | None
     items: list[str]
     value: float | None  # closed-form real value (sqrt, pi, fractions), when it has one
-    multi: bool  # the reference lists several answers
+    multi: bool  # the reference lists several answers (or is a ± pair)
+    values: tuple[str, ...]  # the values it lists, ± expanded
 
 
 @lru_cache(maxsize=4096)
@@ -274,8 +305,9 @@ def _gold(answer: str) -> _Gold | None:
     boxes = boxed_contents(answer)  # a reference written as a solution: its boxes are the answer
     norm = rules.normalize(",".join(boxes) if boxes else answer)
     items = rules.top_level_items(norm)
+    values = tuple(rules.answer_items(norm))
     multi = (
-        len(items) > 1
+        len(values) > 1
         or len(boxed_contents(answer)) > 1
         or bool(re.search(r"\\text\{\s*(?:and|or)\s*\}| and | or ", answer))
     )
@@ -287,7 +319,13 @@ def _gold(answer: str) -> _Gold | None:
         items,
         rules.closed_form_value(norm),
         multi,
+        values,
     )
+
+
+def _is_prose(answer: str) -> bool:
+    """A reference written as a sentence with no number or formula in it."""
+    return not re.search(r"[\d\\$^_=+*/<>()\[\]{}]", answer) and len(re.findall(r"[^\W\d_]{2,}", answer)) >= 3
 
 
 def _gold_text(state) -> str:

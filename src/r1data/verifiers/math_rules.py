@@ -18,7 +18,10 @@ from fractions import Fraction
 # -- normalisation ------------------------------------------------------------------------------
 _DELIMS = re.compile(r"^\$+|\$+$|^\\\(|\\\)$|^\\\[|\\\]$")
 _SPACING = re.compile(r"\\left|\\right|\\displaystyle|\\[!,;:> ]|\\q?quad|~")
-_TEXT = re.compile(r"\\(?:text|textbf|textrm|mathrm|mathbf|mbox|textnormal|operatorname)\s*\{([^{}]*)\}")
+_TEXT = re.compile(
+    r"\\(?:text|textbf|textrm|mathrm|mathbf|mbox|textnormal|operatorname)\s*\{([^{}]*)\}"
+    r"(\s*\^\s*(?:\{\s*\d\s*\}|\d))?"  # a unit's exponent: cm^2, \text{ m}^{3}
+)
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\^\{\\text\{o\}\}")
 _PERCENT = re.compile(r"\\%|%")
 _ORDINAL = re.compile(r"(?<=\d)\^\{?\\(?:mathrm|text)\{(?:st|nd|rd|th)\}\}?|(?<=\d)\^\{(?:st|nd|rd|th)\}")
@@ -44,6 +47,7 @@ _UNICODE = {
 def _unwrap_text(s: str) -> str:
     """``\\text{…}``: a unit or word next to a value is dropped (``5\\text{ cm}``); alone it is kept
     (``\\text{(C)}`` → ``(C)``, ``\\text{east}`` → ``east``)."""
+    s = _CONNECTIVE.sub(",", s)  # 6 \text{ and } 8: a list
     for _ in range(4):
         m = _TEXT.search(s)
         if not m:
@@ -51,10 +55,12 @@ def _unwrap_text(s: str) -> str:
         rest = (s[: m.start()] + s[m.end() :]).strip()
         inner = m.group(1)
         keep = not rest or not _UNIT_WORD.match(inner) or rest in "()[]"
-        s = s[: m.start()] + (inner if keep else "") + s[m.end() :]
+        # a dropped unit takes its exponent along (15 cm² is 15, not 15²)
+        s = s[: m.start()] + (inner + (m.group(2) or "") if keep else "") + s[m.end() :]
     return s
 
 
+_CONNECTIVE = re.compile(r"\\(?:text|mbox|textrm|mathrm)\s*\{\s*(?:and|or|,)\s*\}")
 _COLUMN = re.compile(r"^\\begin\{[pb]matrix\}(.*)\\end\{[pb]matrix\}$", re.S)
 
 
@@ -464,3 +470,215 @@ def compare_words(pred: str, gold: str) -> bool | None:
     if _WORD.match(pred) and _WORD.match(gold):
         return pred.lower() == gold.lower()
     return None
+
+
+_PM = re.compile(r"\\(?:pm|mp)")
+
+
+def answer_items(norm: str) -> list[str]:
+    r"""The values a normalised answer lists, with set braces dropped and every ``\pm`` expanded:
+    ``3\pm2\sqrt{2}`` → ``['3+2\sqrt{2}', '3-2\sqrt{2}']``, ``\{1\pm\sqrt{5},-2\}`` → three values."""
+    if norm.startswith("\\{") and norm.endswith("\\}"):
+        norm = norm[2:-2]
+    out = []
+    for item in top_level_items(norm):
+        if len(_PM.findall(item)) == 1:
+            out += [_PM.sub("+", item), _PM.sub("-", item)]
+        else:
+            out.append(item)
+    return out
+
+
+def compare_sets(pred: list[str], gold: list[str]) -> bool | None:
+    """Two lists of values as unordered sets: True when each value of one equals a distinct value of
+    the other by :func:`compare_scalars`, False when a value has no equal (and every comparison was
+    decided), None when the rules cannot decide."""
+    if len(set(pred)) != len(pred) or len(set(gold)) != len(gold):
+        return None
+    if len(pred) != len(gold):
+        return False if all(closed_form_value(x) is not None for x in pred + gold) else None
+    unused = list(gold)
+    undecided = False
+    for x in pred:
+        match = None
+        for y in unused:
+            same = compare_scalars(x, y)
+            if same:
+                match = y
+                break
+            undecided |= same is None
+        if match is None:
+            return None if undecided else False
+        unused.remove(match)
+    return True
+
+
+_UNEVALUATED = re.compile(
+    r"\\(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|lg|exp|sum|prod|int|"
+    r"binom|dbinom|lfloor|lceil|lim|max|min|gcd|operatorname)(?![a-zA-Z])|\d!|\)!|\}!"
+)
+
+
+def unevaluated(norm: str) -> str | None:
+    """The first function an answer leaves unevaluated (``\\cos``, ``\\log``, ``\\sum``, ``5!``)."""
+    m = _UNEVALUATED.search(norm)
+    return m.group() if m else None
+
+
+# -- answers without a box: the concluding statement ------------------------------------------------
+_PLEASANTRY = re.compile(
+    r"(?:let me know|i hope (?:this|that|it) helps|hope this helps|feel free to|if you have any|"
+    r"happy to help|if you(?:'d| would) like)",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*\\$(])|\n+")
+_UNFINISHED_WORDS = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "of",
+        "the",
+        "a",
+        "an",
+        "to",
+        "and",
+        "or",
+        "by",
+        "as",
+        "equals",
+        "gives",
+        "get",
+        "becomes",
+        "that",
+        "which",
+        "with",
+        "for",
+        "from",
+        "then",
+        "so",
+        "therefore",
+        "thus",
+        "hence",
+    ]
+)
+_ANSWER_IS = re.compile(
+    r"(?:final answer|the answer|answer)[ \t]*(?:is|:|=|would be|should be|will be)[ \t]*:?[ \t]*(?P<a>[^\n]+?)"
+    r"[ \t]*(?:[.!;](?:\s|$)|$)",
+    re.I,
+)
+_IS_THE_ANSWER = re.compile(
+    r"(?P<a>\$[^$]{1,80}\$|\\\(.{1,80}?\\\)|[-\w./]{1,40})\s+is\s+(?:indeed\s+|definitely\s+)?(?:the\s+)?"
+    r"(?:correct|final|right|our)\s+answer",
+    re.I,
+)
+_CONCLUDES = re.compile(r"^\W*(?:therefore|thus|hence|so|in conclusion|finally|consequently|overall)\b", re.I)
+_MATH_SPAN = re.compile(r"\$\$?([^$]{1,200})\$\$?|\\\((.{1,200}?)\\\)|\\\[(.{1,200}?)\\\]", re.S)
+
+
+def _statements(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def strip_closing(text: str) -> str:
+    """The text without the closing pleasantries that follow an answer ("Let me know if …", "I hope
+    this helps") and without trailing markdown emphasis."""
+    statements = _statements(text[-3000:])
+    while statements and _PLEASANTRY.search(statements[-1]):
+        statements.pop()
+    return "\n".join(statements).rstrip(" *_\n")
+
+
+def is_unfinished(text: str) -> bool:
+    """A text that stops mid-formula or mid-sentence: it ends with an operator, an opening bracket, a
+    colon, or a word that cannot end a statement ("… is", "… of the")."""
+    body = text.rstrip(" *_\t\n")
+    if not body:
+        return True
+    if body[-1] in "=:,+-*/(\\^_{[<":
+        return True
+    last = re.findall(r"[A-Za-z]+", body[-30:])
+    return bool(last) and body[-1].isalpha() and last[-1].lower() in _UNFINISHED_WORDS
+
+
+_PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_NUMBER_WITH_UNIT = re.compile(r"^(-?\d[\d.,/]*)\s+[a-zA-Z][a-zA-Z .]*$")
+
+
+def _prose(a: str) -> bool:
+    return len(_PROSE_WORD.findall(_MATH_SPAN.sub(" ", a))) > 0
+
+
+def _clean_answer(a: str) -> str | None:
+    """The value in an answer phrase: "The volume of $ABCD$ is 120" → ``120``, "$\\frac{3}{4}$" →
+    ``\\frac{3}{4}``, "3 hours" → ``3``, "east" → ``east``."""
+    a = a.strip().strip("*").strip().rstrip(".").strip()
+    if _prose(a) and len(a.split()) > 3:
+        a = re.split(r"\bis\b|\bare\b|\bequals\b|\bwas\b|=|:", a)[-1].strip().rstrip(".")
+        if _prose(a) and len(a.split()) > 3:
+            spans = list(_MATH_SPAN.finditer(a))
+            numbers = re.findall(r"-?\d+(?:[.,/]\d+)*", _MATH_SPAN.sub(" ", a))
+            a = (
+                (next(g for g in spans[-1].groups() if g is not None) if spans else numbers[-1])
+                if (spans or numbers)
+                else ""
+            )
+    m = _MATH_SPAN.search(a)
+    if m:
+        a = next(g for g in m.groups() if g is not None)
+    a = a.strip().rstrip(".").strip()
+    unit = _NUMBER_WITH_UNIT.match(a)
+    if unit:
+        a = unit.group(1)
+    return a if 0 < len(a) <= 80 else None
+
+
+def stated_answer(text: str) -> str | None:
+    """The answer a text without a box states in so many words: "the (final) answer is X", "X is the
+    correct answer", or a concluding statement (*therefore / thus / so …*) whose plain-text equation
+    ends in "= X" ("Therefore a + b + c = 11 + 9 + 0 = 20."). None when it states none: then the
+    answer is looked for in :func:`last_statement` only."""
+    body = text.replace("**", "")
+    statements = _statements(body)
+    for statement in reversed(statements[-3:]):
+        for pattern in (_ANSWER_IS, _IS_THE_ANSWER):
+            matches = list(pattern.finditer(statement))
+            if matches:
+                return _clean_answer(matches[-1].group("a"))
+    if not statements or not _CONCLUDES.search(statements[-1]) or _MATH_SPAN.search(statements[-1]):
+        return None
+    m = re.search(r"(?:=|\bequals\b)\s*([^=]{1,80}?)\s*[.!]?\s*$", statements[-1])
+    return _clean_answer(m.group(1)) if m else None
+
+
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_LAST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def last_statement(text: str) -> str:
+    """The concluding statement of a text: its last paragraph (with the one before when the last is
+    only a formula: "… the answer is:\n\n$$5$$"), and of that the last sentence."""
+    paragraphs = [p for p in _PARAGRAPH.split(text.strip()) if p.strip()]
+    if not paragraphs:
+        return ""
+    last = paragraphs[-1]
+    if len(paragraphs) > 1 and not re.search(r"[A-Za-z]{3,}", _MATH_SPAN.sub("", last)):
+        return paragraphs[-2].strip()[-300:] + "\n\n" + last
+    sentences = _LAST_SENTENCE.split(last)
+    return (
+        sentences[-1] if _MATH_SPAN.search(sentences[-1]) or len(sentences) == 1 else " ".join(sentences[-2:])
+    )
+
+
+_POWER = re.compile(r"^-?\d+(?:\.\d+)?(?:(?:\\times|\\cdot)10)?\^\{?-?\d+\}?$")
+
+
+def is_arithmetic(norm: str) -> bool:
+    """An expression of numbers that is not itself a plain number: ``17+25``, ``6\\times7``,
+    ``\\sqrt{16}``, ``\\frac{84}{2}-0`` (powers of a number, ``2^{10}``, ``3\\times10^{6}``, are numbers)."""
+    if as_number(norm) is not None or _POWER.match(norm) or closed_form_value(norm) is None:
+        return False
+    body = norm[1:] if norm.startswith("-") else norm
+    return bool(re.search(r"[-+*/^]|\\(?:times|cdot|div|sqrt)", body))

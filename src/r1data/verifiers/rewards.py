@@ -4,7 +4,7 @@ same verifiers as the data pipeline (one implementation of "is this answer right
 ``None`` means "not applicable" (no reference in that row), as TRL's GRPOTrainer expects. Completions
 may be strings or conversations (lists of ``{"role", "content"}``; the last message is graded).
 
->>> format_reward(["q"], ["<think>\\nr\\n</think>\\n\\nA: 4"])
+>>> format_reward(["q"], ["<think>\\nr\\n</think>\\n\\nThe answer is 4."])
 [1.0]
 """
 
@@ -54,7 +54,8 @@ def accuracy_reward(
     **_: Any,
 ) -> list[float | None]:
     """1.0 when the verifier passes the completion, 0.0 when it fails or cannot decide (a timeout is
-    never rewarded), None when the row has no reference. Math rows use the ``solution`` column (the
+    never rewarded), None when the row has no reference or one the verifier cannot read ("Answer is
+    forty two.": TRL leaves such rows out of the reward instead of pulling every sample to 0). Math rows use the ``solution`` column (the
     reference answer, as r1data's rows and TRL's convention name it; ``answer`` is accepted too), code
     rows the ``tests`` column (the ``reference.tests`` shape of ``r1data verify``)."""
     n = len(completions)
@@ -83,7 +84,13 @@ def accuracy_reward(
             continue
         done = iter_verified(_pool(domain), (record for _, record in rows), domain)
         for (i, _), record in zip(rows, done, strict=True):
-            rewards[i] = 1.0 if record["completions"][0]["verdict"]["label"] == "pass" else 0.0
+            verdict = record["completions"][0]["verdict"]
+            if verdict["label"] == "unknown" and verdict["reason"] in (
+                "no_reference",
+                "reference_unparsable",
+            ):
+                continue  # the row's reference is unusable: left out (None), not a 0 for every sample
+            rewards[i] = 1.0 if verdict["label"] == "pass" else 0.0
     return rewards
 
 
@@ -92,23 +99,58 @@ def language_consistency_reward(
 ) -> list[float]:
     """R1's language-consistency reward: the share of target-language words in the chain of thought
     (the text before ``</think>``, the whole completion without one), in [0, 1]. The target is the
-    row's ``language`` column when given, else the prompt's detected language."""
+    row's ``language`` column when given, else the prompt's detected language. A chain of thought with
+    no words at all (empty, or symbols and numbers only) scores 0: it is consistent with nothing."""
     from r1data.core.traces import split_trace
     from r1data.verifiers.language import detect_language, language_consistency
 
     languages = language or [None] * len(completions)
     rewards = []
     for prompt, completion, target in zip(prompts, completions, languages, strict=True):
-        text = _text(completion)
+        text = _text(completion)[:MAX_REWARD_CHARS]
         trace = split_trace(text)
         cot = trace.reasoning if trace.format != "plain" else text
-        rewards.append(
-            language_consistency(cot, target or detect_language(_prompt_text(prompt)))["consistency"]
-        )
+        result = language_consistency(cot, target or detect_language(_prompt_text(prompt)[:MAX_REWARD_CHARS]))
+        rewards.append(result["consistency"] if result["words"] else 0.0)
     return rewards
 
 
-def format_reward(prompts: list, completions: list, **_: Any) -> list[float]:
-    """1.0 for the R1 shape (one leading ``<think>`` block, closed, non-empty, then a summary, no leaked
-    special tokens), else 0.0."""
-    return [1.0 if check_format(_text(c))["label"] == "pass" else 0.0 for c in completions]
+MAX_REWARD_CHARS = 200_000  # a longer completion is scored on its first 200K characters
+
+
+def template_opens_think(prompt: Any) -> bool | None:
+    """Whether the text the policy continues already opened the ``<think>`` block: True/False for a
+    rendered (string) prompt; None for a conversation (the chat template decides; see
+    :func:`make_format_reward`)."""
+    if isinstance(prompt, str):
+        return prompt.rstrip().endswith("<think>")
+    return None
+
+
+def format_reward(
+    prompts: list, completions: list, think_opened: bool | None = False, **_: Any
+) -> list[float]:
+    """1.0 for the R1 shape (one ``<think>`` block, closed, non-empty, then a summary that is more than
+    the boxed answer, no leaked special tokens), else 0.0. Who opens the block is decided from the
+    prompt: a string prompt that ends with ``<think>`` opened it (the completion must not open
+    another); otherwise the completion must open it itself. For conversational prompts,
+    ``think_opened`` says what the chat template does (:func:`make_format_reward` binds it)."""
+    out = []
+    for prompt, completion in zip(prompts, completions, strict=True):
+        opened = template_opens_think(prompt)
+        verdict = check_format(
+            _text(completion)[:MAX_REWARD_CHARS], think_opened if opened is None else opened
+        )
+        out.append(1.0 if verdict["label"] == "pass" else 0.0)
+    return out
+
+
+def make_format_reward(think_opened: bool):
+    """:func:`format_reward` for a chat template whose generation prompt does (True) or does not
+    (False) end with ``<think>``."""
+
+    def format_reward_for_template(prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        return format_reward(prompts, completions, think_opened=think_opened, **kwargs)
+
+    format_reward_for_template.__name__ = "format_reward"
+    return format_reward_for_template
