@@ -151,13 +151,15 @@ class MathChecker:
         if not boxes:
             if rules.is_degenerate_tail(tail):
                 return cls._v("fail", "no_final_answer", detail="repetition loop")
+            if boxed_contents(tail):  # only placeholder boxes (\\boxed{\\phantom{…}}): no answer given
+                return cls._v("fail", "no_final_answer", detail="placeholder box")
+            # no box: the answer is what the concluding statement says; a text that stops
+            # mid-formula or concludes nothing has no final answer
+            body = rules.strip_closing(tail)
+            if rules.is_unfinished(body):
+                return cls._v("fail", "no_final_answer", detail="unfinished")
             bare = rules.bare_answer(tail)
             if bare is None:
-                # no box: the answer is what the concluding statement says; a text that stops
-                # mid-formula or concludes nothing has no final answer
-                body = rules.strip_closing(tail)
-                if rules.is_unfinished(body):
-                    return cls._v("fail", "no_final_answer", detail="unfinished")
                 bare = rules.stated_answer(body)
                 if bare is None:  # math-verify reads the concluding statement, not the whole tail
                     statement = rules.last_statement(body)

@@ -614,6 +614,8 @@ def _prose(a: str) -> bool:
 def _clean_answer(a: str) -> str | None:
     """The value in an answer phrase: "The volume of $ABCD$ is 120" → ``120``, "$\\frac{3}{4}$" →
     ``\\frac{3}{4}``, "3 hours" → ``3``, "east" → ``east``."""
+    if "\\boxed" in a or "\\fbox" in a or "phantom" in a:
+        return None  # a placeholder box quoted from the problem is no answer
     a = a.strip().strip("*").strip().rstrip(".").strip()
     if _prose(a) and len(a.split()) > 3:
         a = re.split(r"\bis\b|\bare\b|\bequals\b|\bwas\b|=|:", a)[-1].strip().rstrip(".")

@@ -100,7 +100,8 @@ def language_consistency_reward(
     """R1's language-consistency reward: the share of target-language words in the chain of thought
     (the text before ``</think>``, the whole completion without one), in [0, 1]. The target is the
     row's ``language`` column when given, else the prompt's detected language. A chain of thought with
-    no words at all (empty, or symbols and numbers only) scores 0: it is consistent with nothing."""
+    no words at all (empty, or symbols and numbers only) or one that only repeats a word or a phrase
+    scores 0: it is consistent with nothing."""
     from r1data.core.traces import split_trace
     from r1data.verifiers.language import detect_language, language_consistency
 
@@ -111,8 +112,21 @@ def language_consistency_reward(
         trace = split_trace(text)
         cot = trace.reasoning if trace.format != "plain" else text
         result = language_consistency(cot, target or detect_language(_prompt_text(prompt)[:MAX_REWARD_CHARS]))
-        rewards.append(result["consistency"] if result["words"] else 0.0)
+        rewards.append(0.0 if not result["words"] or _meaningless(cot) else result["consistency"])
     return rewards
+
+
+def _meaningless(cot: str) -> bool:
+    """A chain of thought that says nothing: one word or phrase repeated (few distinct words among
+    many, or text that compresses to almost nothing)."""
+    import re
+    import zlib
+
+    data = cot[:20_000].encode("utf-8", "replace")
+    if len(data) >= 1000:
+        return len(zlib.compress(data, 6)) < 0.08 * len(data)
+    words = re.findall(r"\w+", cot.lower())
+    return len(words) >= 12 and len(set(words)) < 0.2 * len(words)
 
 
 MAX_REWARD_CHARS = 200_000  # a longer completion is scored on its first 200K characters
