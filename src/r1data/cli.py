@@ -197,10 +197,20 @@ def make_parser() -> argparse.ArgumentParser:
     gen.add_argument("--gpu-memory-utilization", type=float, help="vLLM engine: memory share (CPU: of RAM)")
     gen.add_argument("--enforce-eager", action="store_true", help="vLLM engine: no graph capture")
     gen.set_defaults(func=_cmd_generate)
+    sub.add_parser(
+        "train",
+        help="train a student with TRL: r1data train sft|grpo|distill --config FILE [--field value ...]",
+        add_help=False,
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:  # TRL's parser owns the training flags
+        from r1data.trainers.cli import main as train_main
+
+        return train_main(argv[1:])
     args = make_parser().parse_args(argv)
     from r1data.pipelines.console import configure
 

@@ -1,1 +1,1 @@
-"""Planned: see the project issues. Intentionally empty until its issue lands."""
+"""Thin TRL trainers: ``r1data train sft | grpo | distill`` (see the README section "Training")."""
