@@ -109,6 +109,8 @@ class _ValidatingReader:
     quarantine_filename = "${rank}.jsonl"
     progress_label: str | None = None  # the progress bar's name (the runner sets the stage's)
     expected_records: int | None = None  # the progress bar's total, when known beforehand
+    # rename duplicate ids (one 64-bit hash kept per record); a later stage reads ids the first made unique
+    check_unique_ids: bool = True
 
     def _setup_validation(self, mapping, keep_unmapped, quarantine_folder, max_record_bytes, source):
         self.mapping = ColumnMapping(mapping, keep_unmapped) if mapping else None
@@ -159,6 +161,8 @@ class _ValidatingReader:
         """A record whose id this task has already read gets ``<id>@<file>:<line>`` (its first id kept
         as ``original_id``; counted as ``records_renamed_duplicate_id``), so that no two published rows
         share an id. Memory: one 64-bit hash per record id."""
+        if not self.check_unique_ids:
+            return record
         key = xxhash.xxh3_64_intdigest(record["id"])
         if key in self._seen_ids:
             record["original_id"] = record["id"]

@@ -94,7 +94,7 @@ class HubShardWriter(_Profiled, ParquetWriter):
         self,
         output_folder: DataFolderLike,
         max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
-        rows_per_group: int = 100,
+        rows_per_group: int = 1000,
         profile_dir: str | None = None,
     ):
         # The size check happens when a row group is flushed, so shards overshoot by at most one group.

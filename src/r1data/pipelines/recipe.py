@@ -102,9 +102,11 @@ class OutputSpec(_Strict):
     )
     max_shard_bytes: int = Field(256 * 2**20, ge=1024, description="A shard is closed past this size.")
     rows_per_group: int = Field(
-        100,
+        1000,
         ge=1,
-        description="Parquet row group size; shard sizes overshoot max_shard_bytes by at most one group.",
+        description="Parquet row group size; shard sizes overshoot max_shard_bytes by at most one group. "
+        "The writer keeps ~20 KB of metadata per group until a shard closes: 100-row groups cost ~50 MB "
+        "per 256 MB shard of reasoning rows.",
     )
 
 

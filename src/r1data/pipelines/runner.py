@@ -117,6 +117,7 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str, expected: 
             doc_progress=True,
         )
         reader.expected_records = expected
+        reader.check_unique_ids = False  # the first stage made them unique: no per-record state here
     reader.progress_label = f"stage {index + 1}/{len(recipe.stages)} {stage.name}"
     steps = [build_step(s.kind, s.params) for s in stage.steps]
     for step in steps:

@@ -51,6 +51,14 @@ class DataArguments:
         metadata={"help": "helpfulness/harmlessness: an OpenAI-compatible endpoint that grades (0-10)."},
     )
     reward_endpoint_model: str | None = field(default=None, metadata={"help": "Model name at that endpoint."})
+    prompt_template: str = field(
+        default="chat",
+        metadata={
+            "help": "GRPO/distill prompts: chat (the rows' user turn through the chat template) or "
+            "r1_zero (R1-Zero's plain template: the <think>/<answer> instruction, 'User: …', "
+            "'Assistant: <think>', for base models)."
+        },
+    )
     allow_truncation: bool = field(
         default=False,
         metadata={

@@ -53,11 +53,14 @@ def drop_long_rows(rows, tokenizer, max_length: int | None, column: str = "messa
 
 def check_assistant_masks(train_dataset, sample: int = 16) -> None:
     """After TRL tokenised the rows: the loss must fall on some tokens of each row."""
-    key = next((k for k in ("assistant_masks", "completion_mask") if k in train_dataset.column_names), None)
+    key = next(
+        (k for k in ("assistant_masks", "completion_mask", "labels") if k in train_dataset.column_names), None
+    )
     if key is None:
         return
     for i in range(min(sample, len(train_dataset))):
-        if not any(train_dataset[i][key]):
+        values = train_dataset[i][key]
+        if not any(v != -100 for v in values) if key == "labels" else not any(values):
             raise ValueError(
                 f"row {i} has no assistant token to train on ({key} is all zero): the chat template "
                 "does not mark the assistant turn; pass --chat_template auto"

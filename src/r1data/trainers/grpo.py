@@ -34,6 +34,12 @@ def build_trainer(argv: list[str] | None = None):
     share = check_completion_budget(rows, args.max_completion_length, data_args.allow_truncation)
     keep = [c for c in ("prompt", "solution", "tests", "language") if c in rows.column_names]
     rows = rows.select_columns(keep)
+    if data_args.prompt_template == "r1_zero":
+        from r1data.trainers.rewards import r1_zero_prompt
+
+        rows = rows.map(lambda row: {"prompt": r1_zero_prompt(row["prompt"])})
+    elif data_args.prompt_template != "chat":
+        raise ValueError(f"prompt_template must be chat or r1_zero, got {data_args.prompt_template!r}")
 
     tokenizer, added, notes = common.load_tokenizer(model_args, data_args)
     if share:

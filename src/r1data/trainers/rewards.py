@@ -21,6 +21,14 @@ R1_ZERO_SYSTEM = (
     "the answer. The reasoning process and answer are enclosed within <think> </think> and <answer> "
     "</answer> tags, respectively."
 )
+
+
+def r1_zero_prompt(prompt: Any) -> str:
+    """R1-Zero's template around the question: a plain instruction, then ``User: …`` and
+    ``Assistant: <think>`` (the policy continues the reasoning)."""
+    return f"{R1_ZERO_SYSTEM} User: {_question(prompt)}\nAssistant: <think>"
+
+
 _R1_ZERO = re.compile(r"\s*<think>(?P<think>.+?)</think>\s*<answer>(?P<answer>.+?)</answer>\s*", re.S)
 
 
