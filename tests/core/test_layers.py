@@ -33,6 +33,9 @@ def _loaded_after(module: str) -> set[str]:
         "r1data.filters.selection",
         "r1data.formats.steps",
         "r1data.llm.client",
+        "r1data.trainers.rewards",
+        "r1data.trainers.chat",
+        "r1data.trainers.data",
     ],
 )
 def test_importing_a_module_loads_no_runner_and_no_executor(module):
@@ -54,3 +57,10 @@ def test_the_bottom_layer_imports_nothing_else_of_r1data():
         "r1data.core.traces",
         "r1data._lazy",
     }
+
+
+def test_the_training_layer_does_not_load_trl_or_the_curation_runner_until_it_trains():
+    loaded = _loaded_after(
+        "r1data.trainers.cli, r1data.trainers.sft, r1data.trainers.grpo, r1data.trainers.distill"
+    )
+    assert not {m for m in loaded if m == "trl" or m.startswith(("trl.", "r1data.pipelines.runner"))}
