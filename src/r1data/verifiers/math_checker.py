@@ -333,3 +333,40 @@ def _is_prose(answer: str) -> bool:
 def _gold_text(state) -> str:
     # math-verify's parse result is [sympy_expr, original_string]
     return str(state[-1]) if isinstance(state, list) and state else ""
+
+
+def final_answer(text: str) -> str | None:
+    """The final answer a completion gives, read the way :meth:`MathChecker.fast` reads it (the last
+    real box of the summary; without one, a bare answer or the answer the concluding statement states);
+    None when it gives none. For majority votes (``r1data eval``'s cons@k, the ``majority`` policy)."""
+    trace = split_trace(text)
+    if not trace.closed:
+        return None
+    tail = rules.cut_at_leaked_token(trace.summary[-MAX_SUMMARY_CHARS:])
+    boxes = [b for b in boxed_contents(tail) if _normalise_box(b)]
+    if boxes:
+        return boxes[-1] if len(boxes) <= MAX_BOXES else None
+    body = rules.strip_closing(tail)
+    if not body.strip() or rules.is_unfinished(body) or rules.is_degenerate_tail(tail):
+        return None
+    return rules.bare_answer(tail) or rules.stated_answer(body)
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Whether two final answers are one answer by the in-process rules: equal after normalisation,
+    the same exact number or closed-form value, the same polynomial, the same tuple or set of values
+    (``0.5``, ``\\frac12`` and ``\\frac{2}{4}`` are one answer). Answers only a CAS could equate count
+    as different."""
+    x, y = rules.normalize(a), rules.normalize(b)
+    if x == y:
+        return True
+    if not x or not y or rules.bomb_reason(x) or rules.bomb_reason(y):
+        return False
+    xs, ys = rules.answer_items(x), rules.answer_items(y)
+    if len(xs) > 1 or len(ys) > 1:
+        return rules.compare_sets(xs, ys) is True
+    for compare in (rules.compare_scalars, rules.compare_tuples, rules.compare_words):
+        same = compare(x, y)
+        if same is not None:
+            return same
+    return False

@@ -1,0 +1,278 @@
+"""``r1data eval``: score completions (given, or generated first with the generation backends) with the
+curation verifiers and write ``metrics.json``, ``results.jsonl`` and ``report.md``."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import os
+import time
+from collections import defaultdict
+from typing import Any
+
+import orjson
+
+from r1data.eval.metrics import mean_and_se, summarise
+from r1data.io.writers import write_atomic
+
+
+def load_records(path: str) -> list[dict]:
+    """Prompt records, one JSON object a line (``.gz`` read as gzip); a bad line is a clear error."""
+    opener = gzip.open if path.endswith(".gz") else open
+    records = []
+    with opener(path, "rb") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{line_no}: not JSON ({exc})") from exc
+            if not isinstance(record, dict) or ("prompt" not in record and "messages" not in record):
+                raise ValueError(f"{path}:{line_no}: a record needs a prompt")
+            record.setdefault("id", str(line_no))
+            record.setdefault("domain", "math")
+            records.append(record)
+    if not records:
+        raise ValueError(f"{path} holds no records")
+    return records
+
+
+def _write_jsonl(path: str, records: list[dict]) -> None:
+    write_atomic(path, b"".join(orjson.dumps(r) + b"\n" for r in records))
+
+
+def generate(records: list[dict], output_dir: str, config, seeds: list[int] | None) -> list[dict]:
+    """Completions for ``records`` from the configured backend, once per seed (each resumable through
+    its request cache in ``output_dir``); the samples of all seeds are pooled per record."""
+    from r1data.commands.generate import generate_file
+
+    prompts = os.path.join(output_dir, "prompts.jsonl")
+    _write_jsonl(prompts, [{k: v for k, v in r.items() if k != "completions"} for r in records])
+    pooled: dict[str, dict] = {}
+    for seed in seeds or [config.seed]:
+        suffix = f"-seed{seed}" if seeds else ""
+        out = os.path.join(output_dir, f"generations{suffix}.jsonl")
+        generate_file(
+            prompts, out, dataclasses.replace(config, seed=seed, cache=out + ".cache.sqlite"), progress=False
+        )
+        for record in load_records(out):
+            for c in record.get("completions", []):
+                c["seed"] = seed
+            if record["id"] in pooled:
+                pooled[record["id"]]["completions"] += record["completions"]
+            else:
+                pooled[record["id"]] = record
+    missing = [r["id"] for r in records if r["id"] not in pooled]
+    if missing:
+        raise RuntimeError(
+            f"generation failed for {len(missing)} prompt(s), e.g. {missing[:3]} (see generations*.failures.jsonl)"
+        )
+    return [pooled[r["id"]] for r in records]
+
+
+def verify(records: list[dict], workers: int | None = None) -> list[dict]:
+    from r1data.verifiers.registry import CHECKERS, checker_pool
+    from r1data.verifiers.runner import iter_verified
+
+    out = records
+    for domain in sorted({r["domain"] for r in records}):
+        if domain not in CHECKERS:
+            raise ValueError(f"no rule verifier for domain {domain!r} (known: {', '.join(CHECKERS)})")
+        with checker_pool(CHECKERS[domain], workers) as pool:
+            out = list(iter_verified(pool, out, domain))
+    return out
+
+
+def _per_prompt(record: dict) -> dict:
+    from r1data.verifiers.math_checker import final_answer
+
+    completions = record.get("completions") or []
+    math = record["domain"] == "math"
+    return {
+        "correct": [c.get("correct") is True for c in completions],
+        "answers": [final_answer(c.get("text", "")) if math else None for c in completions],
+    }
+
+
+def _lengths(records: list[dict]) -> dict:
+    chars, tokens, truncated, total = [], [], 0, 0
+    for r in records:
+        for c in r.get("completions") or []:
+            total += 1
+            chars.append(len(c.get("text", "")))
+            t = (
+                (c.get("tokens") or {}).get("completion")
+                if isinstance(c.get("tokens"), dict)
+                else c.get("completion_tokens")
+            )
+            if t is not None:
+                tokens.append(int(t))
+            reason = (c.get("verdict") or {}).get("reason")
+            truncated += c.get("finish_reason") == "length" or reason == "truncated"
+
+    def describe(xs):
+        if not xs:
+            return None
+        xs = sorted(xs)
+        return {
+            "min": xs[0],
+            "median": xs[(len(xs) - 1) // 2],
+            "mean": round(sum(xs) / len(xs), 1),
+            "max": xs[-1],
+        }
+
+    return {
+        "chars": describe(chars),
+        "tokens": describe(tokens),
+        "truncation_rate": truncated / total if total else 0.0,
+    }
+
+
+def _versions() -> dict[str, str]:
+    from r1data.pipelines.runner import package_versions
+
+    return package_versions()
+
+
+def evaluate(
+    input_path: str | None,
+    output_dir: str,
+    k: int | None = None,
+    generation=None,
+    seeds: list[int] | None = None,
+    benchmark: str | None = None,
+    benchmark_path: str | None = None,
+    workers: int | None = None,
+) -> dict:
+    from r1data.eval.benchmarks import benchmark_records
+
+    start = time.monotonic()
+    os.makedirs(output_dir, exist_ok=True)
+    records = benchmark_records(benchmark, benchmark_path) if benchmark else load_records(input_path)
+    if any(not r.get("completions") for r in records):
+        if generation is None or not (generation.endpoints or generation.vllm_model):
+            raise ValueError(
+                "some records have no completions: give --endpoint URL --model NAME -n K or "
+                "--vllm-model PATH -n K to generate them"
+            )
+        records = generate(records, output_dir, generation, seeds)
+    records = verify(records, workers)
+    per_prompt = [_per_prompt(r) for r in records]
+    n_min = min(len(p["correct"]) for p in per_prompt)
+    metrics: dict[str, Any] = summarise(per_prompt, k or n_min)
+    groups: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r, p in zip(records, per_prompt, strict=True):
+        rate = sum(p["correct"]) / len(p["correct"]) if p["correct"] else 0.0
+        groups["benchmark"][str(r.get("benchmark") or r.get("source") or "all")].append(rate)
+        for key in ("subject", "level"):
+            if key in r:
+                groups[key][str(r[key])].append(rate)
+    metrics["groups"] = {
+        key: {
+            name: dict(zip(("pass@1", "pass@1_se"), mean_and_se(v), strict=True)) | {"n_prompts": len(v)}
+            for name, v in sorted(values.items())
+        }
+        for key, values in groups.items()
+    }
+    if seeds and len(seeds) > 1:
+        per_seed = []
+        for seed in seeds:
+            rates = [
+                sum(c.get("correct") is True for c in r["completions"] if c.get("seed") == seed)
+                / max(1, sum(c.get("seed") == seed for c in r["completions"]))
+                for r in records
+            ]
+            per_seed.append(sum(rates) / len(rates))
+        metrics["seeds_pass@1"] = {
+            "per_seed": per_seed,
+            "min": min(per_seed),
+            "max": max(per_seed),
+            "spread": max(per_seed) - min(per_seed),
+        }
+    metrics["lengths"] = _lengths(records)
+    metrics["sampling"] = (
+        {
+            f: getattr(generation, f)
+            for f in ("max_tokens", "temperature", "top_p", "think_prefix", "n", "model", "vllm_model")
+        }
+        if generation is not None and (generation.endpoints or generation.vllm_model)
+        else None
+    )
+    metrics["model"] = (metrics["sampling"] or {}).get("model") or (metrics["sampling"] or {}).get(
+        "vllm_model"
+    )
+    metrics["seeds"] = seeds
+    metrics["benchmark"] = benchmark
+    metrics["input"] = input_path or benchmark_path
+    metrics["versions"] = _versions()
+    metrics["seconds"] = round(time.monotonic() - start, 1)
+    results = []
+    for r, p in zip(records, per_prompt, strict=True):
+        winner = p["majority_index"]
+        results.append(
+            {
+                **r,
+                "n_samples": len(p["correct"]),
+                "n_correct": sum(p["correct"]),
+                "majority_answer": p["answers"][winner] if winner is not None else None,
+                "majority_share": p["majority_share"],
+                "majority_correct": bool(winner is not None and p["correct"][winner]),
+            }
+        )
+    _write_jsonl(os.path.join(output_dir, "results.jsonl"), results)
+    write_atomic(
+        os.path.join(output_dir, "metrics.json"), json.dumps(metrics, indent=2, ensure_ascii=False).encode()
+    )
+    write_atomic(os.path.join(output_dir, "report.md"), report(metrics).encode())
+    return metrics
+
+
+def _pct(value: float | None, se: float | None = None) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{100 * value:.1f}" + (f" ± {100 * se:.1f}" if se is not None and se == se else "")
+
+
+def report(metrics: dict) -> str:
+    """One evaluation as a markdown table."""
+    ks = [k for k in ("1", "2", "4", "8", "16", "32", "64") if k in metrics["pass@k"]]
+    lines = [
+        f"# Evaluation{' of ' + metrics['model'] if metrics.get('model') else ''}",
+        "",
+        f"{metrics['n_prompts']} prompts, {metrics['n_samples']} samples; cons@{metrics['k']} by answer equivalence.",
+        "",
+        "| metric | value (%) |",
+        "|---|---|",
+        f"| pass@1 | {_pct(metrics['pass@1'], metrics['pass@1_se'])} |",
+        *[f"| pass@{k} | {_pct(metrics['pass@k'][k], metrics['pass@k_se'][k])} |" for k in ks if k != "1"],
+        f"| cons@{metrics['k']} | {_pct(metrics['cons@k'], metrics['cons@k_se'])} |",
+        f"| truncated | {_pct(metrics['lengths']['truncation_rate'])} |",
+    ]
+    for key, values in metrics.get("groups", {}).items():
+        if len(values) > 1 or key != "benchmark":
+            lines += ["", f"| {key} | prompts | pass@1 (%) |", "|---|---|---|"]
+            lines += [
+                f"| {name} | {v['n_prompts']} | {_pct(v['pass@1'], v['pass@1_se'])} |"
+                for name, v in values.items()
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def compare(folders: list[str]) -> str:
+    """Several evaluation folders side by side: models × benchmarks, pass@1 (cons@k)."""
+    table: dict[str, dict[str, str]] = defaultdict(dict)
+    benches: list[str] = []
+    for folder in folders:
+        with open(os.path.join(folder, "metrics.json")) as f:
+            m = json.load(f)
+        model = m.get("model") or os.path.basename(os.path.normpath(folder))
+        bench = m.get("benchmark") or next(iter(m.get("groups", {}).get("benchmark", {"all": 0})))
+        if bench not in benches:
+            benches.append(bench)
+        table[model][bench] = f"{_pct(m['pass@1'])} ({_pct(m['cons@k'])})"
+    lines = ["| model | " + " | ".join(benches) + " |", "|---|" + "---|" * len(benches)]
+    for model, cells in table.items():
+        lines.append(f"| {model} | " + " | ".join(cells.get(b, "—") for b in benches) + " |")
+    return "\n".join(lines) + "\n\npass@1 % (cons@k %)\n"
