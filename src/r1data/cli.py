@@ -110,16 +110,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         generation = config_from_args(
             GenerationConfig, args, engine=_engine_options(args), think_prefix=not args.no_think_prefix
         )
+    from r1data.eval.run import load_mapping
+
+    mapping = load_mapping(args.mapping) if args.mapping else None
     metrics = evaluate(
-        args.input,
-        args.output,
-        args.k,
-        generation,
-        args.seeds,
-        args.benchmark,
-        args.benchmark_path,
-        args.workers,
-    )
+        args.input, args.output, args.k, generation, args.seeds, args.benchmark, args.benchmark_path,
+        args.workers, mapping,
+    )  # fmt: skip
     print(report(metrics))
     print(
         f"metrics: {os.path.join(args.output, 'metrics.json')}\nresults: {os.path.join(args.output, 'results.jsonl')}"
@@ -258,6 +255,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--seeds", type=int, nargs="+", help="generate once per seed; metrics.json gives the spread"
     )
     ev.add_argument("--workers", type=int, help="verifier processes (default: all cores)")
+    ev.add_argument("--mapping", help="YAML/JSON column mapping for another tool's output layout")
     ev.add_argument("--no-think-prefix", action="store_true", help="do not start responses with '<think>\\n'")
     ev.add_argument(
         "--compare", nargs="+", metavar="DIR", help="evaluation folders to compare (models × benchmarks)"

@@ -17,8 +17,27 @@ from r1data.eval.metrics import mean_and_se, summarise
 from r1data.io.writers import write_atomic
 
 
-def load_records(path: str) -> list[dict]:
-    """Prompt records, one JSON object a line (``.gz`` read as gzip); a bad line is a clear error."""
+def load_mapping(path: str) -> dict:
+    """A column mapping (``r1data.io.mapping``) from a YAML or JSON file: the keys of a recipe's
+    ``input.mapping``, or the file's ``mapping:`` section."""
+    import yaml
+
+    from r1data.pipelines.recipe import _RecipeLoader
+
+    with open(path, encoding="utf-8") as f:
+        data = yaml.load(f.read(), Loader=_RecipeLoader)
+    data = data.get("mapping", data) if isinstance(data, dict) else data
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a mapping is a dict of target: spec")
+    return data
+
+
+def load_records(path: str, mapping: dict | None = None) -> list[dict]:
+    """Prompt records, one JSON object a line (``.gz`` read as gzip), through ``mapping`` when given
+    (outputs of other tools: SkyThought, Qwen2.5-Math dumps); a bad line is a clear error."""
+    from r1data.io.mapping import ColumnMapping, MappingError
+
+    mapper = ColumnMapping(mapping) if mapping else None
     opener = gzip.open if path.endswith(".gz") else open
     records = []
     with opener(path, "rb") as f:
@@ -29,6 +48,11 @@ def load_records(path: str) -> list[dict]:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{line_no}: not JSON ({exc})") from exc
+            if mapper is not None:
+                try:
+                    record = mapper(record)
+                except MappingError as exc:
+                    raise ValueError(f"{path}:{line_no}: {exc}") from exc
             if not isinstance(record, dict) or ("prompt" not in record and "messages" not in record):
                 raise ValueError(f"{path}:{line_no}: a record needs a prompt")
             record.setdefault("id", str(line_no))
@@ -145,12 +169,13 @@ def evaluate(
     benchmark: str | None = None,
     benchmark_path: str | None = None,
     workers: int | None = None,
+    mapping: dict | None = None,
 ) -> dict:
     from r1data.eval.benchmarks import benchmark_records
 
     start = time.monotonic()
     os.makedirs(output_dir, exist_ok=True)
-    records = benchmark_records(benchmark, benchmark_path) if benchmark else load_records(input_path)
+    records = benchmark_records(benchmark, benchmark_path) if benchmark else load_records(input_path, mapping)
     if any(not r.get("completions") for r in records):
         if generation is None or not (generation.endpoints or generation.vllm_model):
             raise ValueError(
