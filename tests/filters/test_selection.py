@@ -109,3 +109,36 @@ def test_correct_completions_that_cannot_become_r1_rows_are_not_candidates():
 def test_invalid_parameters(kw):
     with pytest.raises(ValueError):
         Select(**kw)
+
+
+def _voted(name, answer):
+    text = (
+        f"<think>work {name}</think>\n\nSo the answer is $\\boxed{{{answer}}}$."
+        if answer
+        else f"<think>{name}</think>\n\nI could not finish this one."
+    )
+    unknown = {"label": "unknown", "reason": "no_reference", "verifier": "math"}
+    return {"text": text, "correct": None, "verdict": unknown, "name": name}
+
+
+def test_majority_policy_keeps_the_completions_that_agree_with_the_vote():
+    agree = prompt(
+        "agree", _voted("a", "0.5"), _voted("b", "7"), _voted("c", "\\frac12"), _voted("d", "\\frac{2}{4}")
+    )
+    split = prompt("split", _voted("e", "1"), _voted("f", "2"), _voted("g", "3"), _voted("h", "4"))
+    silent = prompt("silent", _voted("i", None), _voted("j", None))
+    kept, stats, out = select([agree, split, silent], policy="majority", min_agreement=0.5)
+    assert kept == {"agree": ["a", "c", "d"]}
+    vote = out[0].metadata["selection"]["majority"]
+    assert (
+        vote == {"answer": "0.5", "share": 0.75, "votes": 4}
+        and out[0].metadata["selection"]["pass_rate"] == 0.75
+    )
+    assert stats["completions_dropped_not_majority"] == 1
+    assert (
+        stats["records_dropped_majority_below_min_agreement"] == 1
+        and stats["records_dropped_no_final_answer"] == 1
+    )
+    assert 3 + stats["completions_dropped"] == 10  # every completion kept or dropped with a reason
+    with pytest.raises(ValueError, match="min_agreement"):
+        Select(policy="majority", min_agreement=1.5)

@@ -5,7 +5,13 @@ Policies order the correct completions, then keep the first ``k``:
 * ``all``: every correct completion (``k`` ignored), in sampling order;
 * ``first``: sampling order; ``shortest``: fewest completion tokens (characters when tokens are
   unknown), ties by sampling order; ``random``: a shuffle seeded by ``seed`` and the prompt id, so a
-  rerun keeps the same completions.
+  rerun keeps the same completions;
+* ``majority`` (self-consistency, for prompts without a reference): the completions whose final answer
+  agrees with the majority answer (grouped by equivalence, ties to the earliest group, as
+  ``r1data eval``'s cons@k) count as correct, in sampling order; the vote is recorded in
+  ``selection.majority = {answer, share, votes}``, and a prompt whose majority holds less than
+  ``min_agreement`` of the votes is dropped (``majority_below_min_agreement``; ``no_final_answer``
+  when no sample gave one). Disagreeing completions are dropped as ``not_majority``.
 
 ``max_per_prompt`` caps every policy. The pass rate is the verify step's count (``samples``: every
 sample it saw, whatever filters removed afterwards; without a verify step, the completions present). With ``require_r1_format`` (default) only correct completions that
@@ -16,7 +22,8 @@ completion that ``format_r1`` would then drop; the others are dropped here with 
 Drop reasons: per completion ``<label>_<reason>`` of its verdict (``fail_not_equivalent``,
 ``unknown_timeout``, ``unverified``…), ``no_reasoning``/``no_summary``/``unclosed_reasoning`` and
 ``not_selected``; per prompt ``no_correct``,
-``pass_rate_below_min``, ``pass_rate_above_max``, ``no_completions``.
+``pass_rate_below_min``, ``pass_rate_above_max``, ``no_completions``, and for ``majority``
+``no_final_answer`` / ``majority_below_min_agreement``.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import Literal
 from r1data.core.completion import r1_problem
 from r1data.core.step import R1Step
 
-Policy = Literal["all", "first", "shortest", "random"]
+Policy = Literal["all", "first", "shortest", "random", "majority"]
 
 
 def _length(c: dict) -> int:
@@ -48,10 +55,16 @@ class Select(R1Step):
         min_pass_rate: float = 0.0,
         max_pass_rate: float = 1.0,
         require_r1_format: bool = True,
+        min_agreement: float = 0.5,
     ):
         super().__init__()
-        if policy not in ("all", "first", "shortest", "random"):
-            raise ValueError(f"unknown selection policy {policy!r}: use all, first, shortest or random")
+        if policy not in ("all", "first", "shortest", "random", "majority"):
+            raise ValueError(
+                f"unknown selection policy {policy!r}: use all, first, shortest, random or majority"
+            )
+        if not 0.0 <= min_agreement <= 1.0:
+            raise ValueError("min_agreement must be in [0, 1]")
+        self.min_agreement = min_agreement
         if k < 1 or (max_per_prompt is not None and max_per_prompt < 1):
             raise ValueError("k and max_per_prompt must be >= 1")
         if not 0.0 <= min_pass_rate <= max_pass_rate <= 1.0:
@@ -60,6 +73,21 @@ class Select(R1Step):
         self.min_pass_rate, self.max_pass_rate = min_pass_rate, max_pass_rate
         self.require_r1_format = require_r1_format
 
+    @staticmethod
+    def _vote(completions: list[dict]) -> dict | None:
+        """The majority answer of the completions (marks each with ``_agrees``); None without answers."""
+        from r1data.eval.metrics import majority
+        from r1data.verifiers.math_checker import final_answer, same_answer
+
+        answers = [final_answer(c.get("text", "")) for c in completions]
+        winner, share = majority(answers, same_answer)
+        if winner is None:
+            return None
+        for c, a in zip(completions, answers, strict=True):
+            c["_agrees"] = a is not None and same_answer(answers[winner], a)
+        votes = sum(a is not None for a in answers)
+        return {"answer": answers[winner], "share": share, "votes": votes}
+
     def choose(self, prompt_id: str, correct: list[dict]) -> list[dict]:
         if self.policy == "shortest":
             correct = sorted(correct, key=_length)  # stable: ties keep sampling order
@@ -67,7 +95,7 @@ class Select(R1Step):
             digest = hashlib.sha256(f"{self.seed}:{prompt_id}".encode()).digest()
             correct = correct[:]
             random.Random(int.from_bytes(digest[:8], "big")).shuffle(correct)
-        keep = len(correct) if self.policy == "all" else self.k
+        keep = len(correct) if self.policy in ("all", "majority") else self.k
         if self.max_per_prompt is not None:
             keep = min(keep, self.max_per_prompt)
         return correct[:keep]
@@ -82,16 +110,33 @@ class Select(R1Step):
             for i, c in enumerate(completions):
                 c.setdefault("sample_index", i)
             correct, wrong = [], {}
+            vote = None
+            if self.policy == "majority":
+                vote = self._vote(completions)
+                if vote is None:
+                    self.drop_record(doc, "no_final_answer")
+                    continue
+                for c in completions:
+                    c["correct"] = c.pop("_agrees")
             for c in completions:
                 if c.get("correct") is True:
                     correct.append(c)
+                elif vote is not None:
+                    wrong.setdefault("not_majority", []).append(c)
                 else:
                     v = c.get("verdict")
                     wrong.setdefault(f"{v['label']}_{v['reason']}" if v else "unverified", []).append(c)
             # the counts of the verify step, which saw every sample (filters may have removed some since)
             samples = record.get("samples") or {"n_samples": len(completions), "n_correct": len(correct)}
+            if vote is not None:
+                samples = {"n_samples": len(completions), "n_correct": len(correct)}
             rate = samples["n_correct"] / samples["n_samples"] if samples["n_samples"] else 0.0
             record["selection"] = {**samples, "pass_rate": rate, "policy": self.policy}
+            if vote is not None:
+                record["selection"]["majority"] = vote
+                if vote["share"] < self.min_agreement:
+                    self.drop_record(doc, "majority_below_min_agreement")
+                    continue
             self.stat_update("pass_rate_sum", value=rate)
             self.stat_update("records_scored")
             for reason, dropped in wrong.items():
