@@ -142,3 +142,30 @@ def test_majority_policy_keeps_the_completions_that_agree_with_the_vote():
     assert 3 + stats["completions_dropped"] == 10  # every completion kept or dropped with a reason
     with pytest.raises(ValueError, match="min_agreement"):
         Select(policy="majority", min_agreement=1.5)
+
+
+def test_best_of_n_and_best_correct_pick_by_the_reward_models_score():
+    from r1data.testing.fake_chat_server import FakeChatServer
+
+    def grade(prompt):  # a FAKE grader (named so): the score is written in the answer it is shown
+        import re
+
+        return 200, "Score: " + re.findall(r"quality(\d)", prompt)[-1]
+
+    def scored(name, quality, ok):
+        c = comp(name, ok)
+        c["text"] += f" quality{quality}"
+        return c
+
+    record = lambda: prompt(
+        "p", scored("a", 3, True), scored("b", 9, False), scored("c", 7, True), scored("d", 5, True)
+    )  # noqa: E731
+    with FakeChatServer(reply=grade) as server:
+        spec = {"endpoint": server.url, "model": "grader"}
+        kept, _, out = select([record()], policy="best_of_n", k=2, scorer=spec, require_r1_format=False)
+        assert kept == {"p": ["b", "c"]}  # the best two by score, b although it is wrong
+        assert [c["score"] for c in out[0].metadata["completions"]] == [0.9, 0.7]
+        kept, stats, _ = select([record()], policy="best_correct", k=2, scorer=spec, require_r1_format=False)
+        assert kept == {"p": ["c", "d"]} and stats["completions_dropped_fail_not_equivalent"] == 1
+    with pytest.raises(ValueError, match="needs a scorer"):
+        Select(policy="best_of_n")

@@ -11,7 +11,11 @@ Policies order the correct completions, then keep the first ``k``:
   ``r1data eval``'s cons@k) count as correct, in sampling order; the vote is recorded in
   ``selection.majority = {answer, share, votes}``, and a prompt whose majority holds less than
   ``min_agreement`` of the votes is dropped (``majority_below_min_agreement``; ``no_final_answer``
-  when no sample gave one). Disagreeing completions are dropped as ``not_majority``.
+  when no sample gave one). Disagreeing completions are dropped as ``not_majority``;
+* ``best_of_n``: the ``k`` completions a reward model scores highest, verified or not (Best-of-N as
+  LLaMA-2/3 built SFT data); ``best_correct``: the ``k`` highest-scored among the verified-correct.
+  ``scorer: {model: PATH}`` (a local sequence-classification model) or ``{endpoint: URL, model:
+  NAME}`` (an OpenAI-compatible grader, 0-10); each completion's ``score`` is recorded.
 
 ``max_per_prompt`` caps every policy. The pass rate is the verify step's count (``samples``: every
 sample it saw, whatever filters removed afterwards; without a verify step, the completions present). With ``require_r1_format`` (default) only correct completions that
@@ -35,7 +39,8 @@ from typing import Literal
 from r1data.core.completion import r1_problem
 from r1data.core.step import R1Step
 
-Policy = Literal["all", "first", "shortest", "random", "majority"]
+Policy = Literal["all", "first", "shortest", "random", "majority", "best_of_n", "best_correct"]
+POLICIES = ("all", "first", "shortest", "random", "majority", "best_of_n", "best_correct")
 
 
 def _length(c: dict) -> int:
@@ -56,12 +61,18 @@ class Select(R1Step):
         max_pass_rate: float = 1.0,
         require_r1_format: bool = True,
         min_agreement: float = 0.5,
+        scorer: dict | None = None,
     ):
         super().__init__()
-        if policy not in ("all", "first", "shortest", "random", "majority"):
+        if policy not in POLICIES:
+            raise ValueError(f"unknown selection policy {policy!r}: use {', '.join(POLICIES)}")
+        if policy in ("best_of_n", "best_correct") and not scorer:
             raise ValueError(
-                f"unknown selection policy {policy!r}: use all, first, shortest, random or majority"
+                f"policy {policy} needs a scorer: {{model: PATH}} (a sequence-classification reward "
+                "model) or {endpoint: URL, model: NAME} (an OpenAI-compatible grader)"
             )
+        self.scorer_spec = scorer
+        self._scorer = None
         if not 0.0 <= min_agreement <= 1.0:
             raise ValueError("min_agreement must be in [0, 1]")
         self.min_agreement = min_agreement
@@ -88,8 +99,30 @@ class Select(R1Step):
         votes = sum(a is not None for a in answers)
         return {"answer": answers[winner], "share": share, "votes": votes}
 
+    def _score(self, record: dict, completions: list[dict]) -> None:
+        """Each completion's reward-model score, recorded as ``score`` (computed once)."""
+        from r1data.schemas.records import prompt_text
+        from r1data.verifiers.reward_model import RewardModelScorer
+
+        todo = [c for c in completions if c.get("score") is None]
+        if not todo:
+            return
+        if self._scorer is None:
+            spec = self.scorer_spec
+            local = spec.get("model") if not spec.get("endpoint") else None
+            self._scorer = RewardModelScorer(local, spec.get("endpoint"), spec.get("model"))
+        question = prompt_text(record)
+        for c, score in zip(
+            todo,
+            self._scorer.score("quality", [question] * len(todo), [c.get("text", "") for c in todo]),
+            strict=True,
+        ):
+            c["score"] = score
+
     def choose(self, prompt_id: str, correct: list[dict]) -> list[dict]:
-        if self.policy == "shortest":
+        if self.policy in ("best_of_n", "best_correct"):
+            correct = sorted(correct, key=lambda c: -c["score"])  # stable: ties keep sampling order
+        elif self.policy == "shortest":
             correct = sorted(correct, key=_length)  # stable: ties keep sampling order
         elif self.policy == "random":
             digest = hashlib.sha256(f"{self.seed}:{prompt_id}".encode()).digest()
@@ -118,8 +151,13 @@ class Select(R1Step):
                     continue
                 for c in completions:
                     c["correct"] = c.pop("_agrees")
+            if self.policy in ("best_of_n", "best_correct"):
+                self._score(record, completions)
+                if self.policy == "best_of_n":  # the best by score, verified or not
+                    for c in completions:
+                        c["selected_by_score"] = True
             for c in completions:
-                if c.get("correct") is True:
+                if c.get("correct") is True or c.pop("selected_by_score", False):
                     correct.append(c)
                 elif vote is not None:
                     wrong.setdefault("not_majority", []).append(c)
