@@ -157,9 +157,11 @@ def test_best_of_n_and_best_correct_pick_by_the_reward_models_score():
         c["text"] += f" quality{quality}"
         return c
 
-    record = lambda: prompt(
-        "p", scored("a", 3, True), scored("b", 9, False), scored("c", 7, True), scored("d", 5, True)
-    )  # noqa: E731
+    def record():
+        return prompt(
+            "p", scored("a", 3, True), scored("b", 9, False), scored("c", 7, True), scored("d", 5, True)
+        )
+
     with FakeChatServer(reply=grade) as server:
         spec = {"endpoint": server.url, "model": "grader"}
         kept, _, out = select([record()], policy="best_of_n", k=2, scorer=spec, require_r1_format=False)
