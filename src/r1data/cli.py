@@ -72,6 +72,16 @@ def _cmd_filter(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tensor-parallel-size", type=int, help="vLLM engine: GPUs per model")
+    parser.add_argument("--max-model-len", type=int, help="vLLM engine: context length")
+    parser.add_argument("--dtype", help="vLLM engine: weights dtype (default auto)")
+    parser.add_argument(
+        "--gpu-memory-utilization", type=float, help="vLLM engine: memory share (CPU: of RAM)"
+    )
+    parser.add_argument("--enforce-eager", action="store_true", help="vLLM engine: no graph capture")
+
+
 def _engine_options(args: argparse.Namespace) -> dict:
     options = {"tensor_parallel_size": args.tensor_parallel_size, "max_model_len": args.max_model_len,
                "dtype": args.dtype, "gpu_memory_utilization": args.gpu_memory_utilization,
@@ -226,11 +236,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("output", help="output JSONL")
     add_config_arguments(gen, GenerationConfig)
-    gen.add_argument("--tensor-parallel-size", type=int, help="vLLM engine: GPUs per model")
-    gen.add_argument("--max-model-len", type=int, help="vLLM engine: context length")
-    gen.add_argument("--dtype", help="vLLM engine: weights dtype (default auto)")
-    gen.add_argument("--gpu-memory-utilization", type=float, help="vLLM engine: memory share (CPU: of RAM)")
-    gen.add_argument("--enforce-eager", action="store_true", help="vLLM engine: no graph capture")
+    _add_engine_arguments(gen)
     gen.set_defaults(func=_cmd_generate)
 
     ev = sub.add_parser(
@@ -261,6 +267,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--compare", nargs="+", metavar="DIR", help="evaluation folders to compare (models × benchmarks)"
     )
     add_config_arguments(ev, GenerationConfig, group="generation (records without completions)")
+    _add_engine_arguments(ev)
     ev.set_defaults(func=_cmd_eval)
     sub.add_parser(
         "train",
