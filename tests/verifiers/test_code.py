@@ -118,6 +118,9 @@ def test_mbpp_sanitized_reference_solutions_pass():
     ]
     out = verify(records)
     failed = {r["id"] for r in out if r["completions"][0]["verdict"]["label"] != "pass"}
+    for r in out:  # why each failed, for whoever reads a failure of this test
+        if r["id"] in failed:
+            print(r["id"], r["completions"][0]["verdict"])
     print(
         f"MBPP sanitized: {len(out) - len(failed)}/{len(out)} reference solutions pass; failed: {sorted(failed)}"
     )
