@@ -8,12 +8,14 @@ import gzip
 import json
 import os
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import orjson
 
+from r1data.core.versions import package_versions
 from r1data.eval.metrics import mean_and_se, summarise
+from r1data.io.profile import describe
 from r1data.io.writers import write_atomic
 
 
@@ -121,43 +123,25 @@ def _per_prompt(record: dict) -> dict:
 
 
 def _lengths(records: list[dict]) -> dict:
-    chars, tokens, truncated, total = [], [], 0, 0
+    chars, tokens, truncated, total = Counter(), Counter(), 0, 0
     for r in records:
         for c in r.get("completions") or []:
             total += 1
-            chars.append(len(c.get("text", "")))
+            chars[len(c.get("text", ""))] += 1
             t = (
                 (c.get("tokens") or {}).get("completion")
                 if isinstance(c.get("tokens"), dict)
                 else c.get("completion_tokens")
             )
             if t is not None:
-                tokens.append(int(t))
+                tokens[int(t)] += 1
             reason = (c.get("verdict") or {}).get("reason")
             truncated += c.get("finish_reason") == "length" or reason == "truncated"
-
-    def describe(xs):
-        if not xs:
-            return None
-        xs = sorted(xs)
-        return {
-            "min": xs[0],
-            "median": xs[(len(xs) - 1) // 2],
-            "mean": round(sum(xs) / len(xs), 1),
-            "max": xs[-1],
-        }
-
     return {
         "chars": describe(chars),
         "tokens": describe(tokens),
         "truncation_rate": truncated / total if total else 0.0,
     }
-
-
-def _versions() -> dict[str, str]:
-    from r1data.pipelines.runner import package_versions
-
-    return package_versions()
 
 
 def evaluate(
@@ -231,7 +215,7 @@ def evaluate(
     metrics["seeds"] = seeds
     metrics["benchmark"] = benchmark
     metrics["input"] = input_path or benchmark_path
-    metrics["versions"] = _versions()
+    metrics["versions"] = package_versions()
     metrics["seconds"] = round(time.monotonic() - start, 1)
     results = []
     for r, p in zip(records, per_prompt, strict=True):

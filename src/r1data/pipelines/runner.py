@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from loguru import logger
 
 from r1data.core import counters as C
+from r1data.core.versions import package_versions
 from r1data.io.profile import merged_profile
 from r1data.pipelines.executors import make_executor
 from r1data.pipelines.funnel import build_funnel, merge_stage_stats
@@ -260,34 +261,26 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResul
 
 def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
     """Kept completions (SFT rows, or the completions of published records) and the sources /
-    teachers / verifiers / domains behind them (few columns, cheap)."""
-    from collections import Counter
-
+    teachers / verifiers / domains behind them, read back from the shards (outputs written before the
+    writers counted them: :mod:`r1data.io.profile`)."""
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    rows, counts = 0, {"source": Counter(), "teacher": Counter(), "verifier": Counter(), "domain": Counter()}
+    from r1data.io.profile import PROVENANCE, RowProfile
+
+    profile = RowProfile()
     for shard in shards:
         path = os.path.join(data_dir, shard)
         if shard.endswith(".jsonl.gz"):
             for record in _jsonl_records(path):
-                for c in record.get("completions") or []:
-                    rows += 1
-                    verdict = c.get("verdict")
-                    counts["source"][str(record.get("source"))] += 1
-                    counts["teacher"][str(c.get("model"))] += 1
-                    counts["verifier"][
-                        f"{verdict['verifier']}@{verdict.get('version')}" if verdict else "None"
-                    ] += 1
-                    counts["domain"][str(record.get("domain", "math"))] += 1
+                profile.add_record(record)
             continue
-        import pyarrow.compute as pc
-
-        for batch in pq.ParquetFile(path).iter_batches(8192, columns=list(counts)):
-            rows += batch.num_rows
-            for column, counter in counts.items():  # value counts in Arrow: no Python object per row
+        for batch in pq.ParquetFile(path).iter_batches(8192, columns=list(PROVENANCE)):
+            profile.rows += batch.num_rows
+            for column in PROVENANCE:  # value counts in Arrow: no Python object per row
                 for entry in pc.value_counts(batch.column(column)).to_pylist():
-                    counter[str(entry["values"])] += entry["counts"]
-    return rows, {k: dict(c.most_common()) for k, c in counts.items()}
+                    profile.provenance[column][str(entry["values"])] += entry["counts"]
+    return profile.rows, profile.provenance_summary()
 
 
 def _describe(chunks: list) -> dict[str, float] | None:
@@ -359,15 +352,3 @@ def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float
 def _decontamination_hits(stage_stats: dict) -> dict[str, int]:
     """Prompts that overlapped each benchmark (dropped, or only annotated with ``annotate_only``)."""
     return {name: int(value) for name, value in C.summed(stage_stats, C.DECONTAM_HITS).items()}
-
-
-def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("r1data", "datatrove", "math-verify", "latex2sympy2_extended", "datasets", "pyarrow"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out

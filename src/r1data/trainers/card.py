@@ -3,18 +3,12 @@ package versions; Hub metadata that huggingface_hub validates."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from importlib.metadata import PackageNotFoundError, version
 
+from r1data.core.versions import package_versions
 
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("r1data", "trl", "transformers", "torch", "datasets", "accelerate"):
-        with contextlib.suppress(PackageNotFoundError):
-            out[name] = version(name)
-    return out
+TRAINING = ("r1data", "trl", "transformers", "torch", "datasets", "accelerate")
 
 
 def write_model_card(
@@ -45,7 +39,7 @@ def write_model_card(
         lines += ["", "## What r1data changed before training", ""] + [f"- {n}" for n in notes]
     lines += ["", "## Results", "", "```json", json.dumps(metrics, indent=2, default=str)[:4000], "```"]
     lines += ["", "## Configuration", "", "```json", json.dumps(config, indent=2, default=str)[:20000], "```"]
-    lines += ["", "## Versions", "", "```json", json.dumps(_versions(), indent=2), "```", ""]
+    lines += ["", "## Versions", "", "```json", json.dumps(package_versions(TRAINING), indent=2), "```", ""]
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines))
     path = os.path.join(output_dir, "README.md")
     card.save(path)
