@@ -67,6 +67,10 @@ class DataArguments:
         },
     )
 
+    def __post_init__(self):
+        if self.prompt_template not in ("chat", "r1_zero"):
+            raise ValueError(f"prompt_template must be chat or r1_zero, got {self.prompt_template!r}")
+
     def reward_names(self) -> list[str]:
         names = [n.strip() for item in self.reward_funcs for n in item.split(",") if n.strip()]
         return names or list(DEFAULT_REWARDS)

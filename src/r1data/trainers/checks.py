@@ -60,7 +60,8 @@ def check_assistant_masks(train_dataset, sample: int = 16) -> None:
         return
     for i in range(min(sample, len(train_dataset))):
         values = train_dataset[i][key]
-        if not any(v != -100 for v in values) if key == "labels" else not any(values):
+        trained = [v != -100 for v in values] if key == "labels" else values  # -100: no loss on it
+        if not any(trained):
             raise ValueError(
                 f"row {i} has no assistant token to train on ({key} is all zero): the chat template "
                 "does not mark the assistant turn; pass --chat_template auto"

@@ -21,6 +21,41 @@ def parse(config_cls, argv: list[str] | None):
     return data_args, model_args, train_args
 
 
+def load_rows(data_args, train_args, column: str):
+    """The training rows (``data.load_training_rows``) and their sources; refused without ``column``."""
+    from r1data.trainers.data import load_training_rows
+
+    rows, sources = load_training_rows(
+        data_args.dataset_name, data_args.dataset_split, data_args.max_train_rows, train_args.seed
+    )
+    if column not in rows.column_names:
+        raise ValueError(f"the training rows have no `{column}` column (columns: {rows.column_names})")
+    return rows, sources
+
+
+def prompts(rows, data_args):
+    """GRPO and distillation prompts: the rows' user turn as is (``chat``), or in R1-Zero's plain
+    template (``r1_zero``)."""
+    if data_args.prompt_template == "r1_zero":
+        from r1data.trainers.rewards import r1_zero_prompt
+
+        return rows.map(lambda row: {"prompt": r1_zero_prompt(row["prompt"])})
+    return rows
+
+
+def generation_length(train_args) -> int:
+    """The positions a sampled completion needs: its budget plus room for the prompt."""
+    return (train_args.max_completion_length or 0) + 512
+
+
+def run(build_trainer, method: str, argv: list[str] | None) -> int:
+    """An entry point: build the trainer, train (resuming), finish."""
+    trainer, (args, model_args, sources, notes, checkpoint) = build_trainer(argv)
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    finish(trainer, args, method, model_args, sources, notes, result)
+    return 0
+
+
 def last_checkpoint(train_args) -> str | None:
     """The checkpoint to resume from: ``--resume_from_checkpoint`` if given, else the newest
     ``checkpoint-N`` in ``output_dir`` (a relaunched run continues its step count)."""

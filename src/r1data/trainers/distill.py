@@ -14,8 +14,6 @@ def build_trainer(argv: list[str] | None = None):
     from transformers import AutoModelForCausalLM, set_seed
     from trl import DistillationConfig, DistillationTrainer
 
-    from r1data.trainers.data import load_training_rows
-
     data_args, model_args, args = common.parse(DistillationConfig, argv)
     if not args.teacher_model_name_or_path:
         raise ValueError("--teacher_model_name_or_path is required")
@@ -25,16 +23,12 @@ def build_trainer(argv: list[str] | None = None):
     )
     checkpoint = common.last_checkpoint(args)
 
-    rows, sources = load_training_rows(
-        data_args.dataset_name, data_args.dataset_split, data_args.max_train_rows, args.seed
-    )
-    if "prompt" not in rows.column_names:
-        raise ValueError(f"the training rows have no `prompt` column (columns: {rows.column_names})")
-    rows = rows.select_columns(["prompt"])
+    rows, sources = common.load_rows(data_args, args, "prompt")
+    rows = common.prompts(rows.select_columns(["prompt"]), data_args)
 
     tokenizer, added, notes = common.load_tokenizer(model_args, data_args)
     model, context_notes = common.load_model(
-        model_args, data_args, (args.max_completion_length or 0) + 512, added, tokenizer
+        model_args, data_args, common.generation_length(args), added, tokenizer
     )
     notes += context_notes
     teacher = AutoModelForCausalLM.from_pretrained(args.teacher_model_name_or_path)
@@ -48,7 +42,4 @@ def build_trainer(argv: list[str] | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    trainer, (args, model_args, sources, notes, checkpoint) = build_trainer(argv)
-    result = trainer.train(resume_from_checkpoint=checkpoint)
-    common.finish(trainer, args, "distill", model_args, sources, notes, result)
-    return 0
+    return common.run(build_trainer, "distill", argv)

@@ -17,7 +17,6 @@ def build_trainer(argv: list[str] | None = None):
 
     from r1data.trainers.chat import generation_opens_think
     from r1data.trainers.checks import check_completion_budget
-    from r1data.trainers.data import load_training_rows
     from r1data.trainers.rewards import build_rewards
 
     data_args, model_args, args = common.parse(GRPOConfig, argv)
@@ -26,20 +25,10 @@ def build_trainer(argv: list[str] | None = None):
     logger.info(f"r1data train grpo: {model_args.model_name_or_path}, rewards {names} → {args.output_dir}")
     checkpoint = common.last_checkpoint(args)
 
-    rows, sources = load_training_rows(
-        data_args.dataset_name, data_args.dataset_split, data_args.max_train_rows, args.seed
-    )
-    if "prompt" not in rows.column_names:
-        raise ValueError(f"the training rows have no `prompt` column (columns: {rows.column_names})")
+    rows, sources = common.load_rows(data_args, args, "prompt")
     share = check_completion_budget(rows, args.max_completion_length, data_args.allow_truncation)
     keep = [c for c in ("prompt", "solution", "tests", "language") if c in rows.column_names]
-    rows = rows.select_columns(keep)
-    if data_args.prompt_template == "r1_zero":
-        from r1data.trainers.rewards import r1_zero_prompt
-
-        rows = rows.map(lambda row: {"prompt": r1_zero_prompt(row["prompt"])})
-    elif data_args.prompt_template != "chat":
-        raise ValueError(f"prompt_template must be chat or r1_zero, got {data_args.prompt_template!r}")
+    rows = common.prompts(rows.select_columns(keep), data_args)
 
     tokenizer, added, notes = common.load_tokenizer(model_args, data_args)
     if share:
@@ -47,7 +36,7 @@ def build_trainer(argv: list[str] | None = None):
             f"{share:.0%} of the reference completions exceed max_completion_length {args.max_completion_length}"
         )
     model, context_notes = common.load_model(
-        model_args, data_args, (args.max_completion_length or 0) + 512, added, tokenizer
+        model_args, data_args, common.generation_length(args), added, tokenizer
     )
     notes += context_notes
     rewards = build_rewards(names, data_args, think_opened=generation_opens_think(tokenizer))
@@ -61,7 +50,4 @@ def build_trainer(argv: list[str] | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    trainer, (args, model_args, sources, notes, checkpoint) = build_trainer(argv)
-    result = trainer.train(resume_from_checkpoint=checkpoint)
-    common.finish(trainer, args, "grpo", model_args, sources, notes, result)
-    return 0
+    return common.run(build_trainer, "grpo", argv)

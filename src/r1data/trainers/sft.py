@@ -15,7 +15,6 @@ def build_trainer(argv: list[str] | None = None):
     from trl import SFTConfig, SFTTrainer
 
     from r1data.trainers.checks import check_assistant_masks, drop_long_rows
-    from r1data.trainers.data import load_training_rows
 
     data_args, model_args, args = common.parse(SFTConfig, argv)
     set_seed(args.seed)
@@ -24,11 +23,7 @@ def build_trainer(argv: list[str] | None = None):
     )
     checkpoint = common.last_checkpoint(args)
 
-    rows, sources = load_training_rows(
-        data_args.dataset_name, data_args.dataset_split, data_args.max_train_rows, args.seed
-    )
-    if "messages" not in rows.column_names:
-        raise ValueError(f"the training rows have no `messages` column (columns: {rows.column_names})")
+    rows, sources = common.load_rows(data_args, args, "messages")
     rows = rows.select_columns(["messages"])  # a `prompt` column would make TRL read prompt-completion rows
 
     tokenizer, added, notes = common.load_tokenizer(model_args, data_args)
@@ -48,7 +43,4 @@ def build_trainer(argv: list[str] | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    trainer, (args, model_args, sources, notes, checkpoint) = build_trainer(argv)
-    result = trainer.train(resume_from_checkpoint=checkpoint)
-    common.finish(trainer, args, "sft", model_args, sources, notes, result)
-    return 0
+    return common.run(build_trainer, "sft", argv)
