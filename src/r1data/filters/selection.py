@@ -85,19 +85,18 @@ class Select(R1Step):
         self.require_r1_format = require_r1_format
 
     @staticmethod
-    def _vote(completions: list[dict]) -> dict | None:
-        """The majority answer of the completions (marks each with ``_agrees``); None without answers."""
+    def _vote(completions: list[dict]) -> tuple[dict | None, list[bool]]:
+        """The majority answer of the completions and which of them agree with it (None, no answer)."""
         from r1data.eval.metrics import majority
         from r1data.verifiers.math_checker import final_answer, same_answer
 
         answers = [final_answer(c.get("text", "")) for c in completions]
         winner, share = majority(answers, same_answer)
         if winner is None:
-            return None
-        for c, a in zip(completions, answers, strict=True):
-            c["_agrees"] = a is not None and same_answer(answers[winner], a)
+            return None, []
+        agrees = [a is not None and same_answer(answers[winner], a) for a in answers]
         votes = sum(a is not None for a in answers)
-        return {"answer": answers[winner], "share": share, "votes": votes}
+        return {"answer": answers[winner], "share": share, "votes": votes}, agrees
 
     def _score(self, record: dict, completions: list[dict]) -> None:
         """Each completion's reward-model score, recorded as ``score`` (computed once)."""
@@ -142,32 +141,34 @@ class Select(R1Step):
                 continue
             for i, c in enumerate(completions):
                 c.setdefault("sample_index", i)
-            correct, wrong = [], {}
-            vote = None
+            # which completions are candidates, and why the others go
+            vote, candidate, miss = None, [c.get("correct") is True for c in completions], None
             if self.policy == "majority":
-                vote = self._vote(completions)
+                vote, candidate = self._vote(completions)
                 if vote is None:
                     self.drop_record(doc, "no_final_answer")
                     continue
-                for c in completions:
-                    c["correct"] = c.pop("_agrees")
-            if self.policy in ("best_of_n", "best_correct"):
+                for c, agrees in zip(completions, candidate, strict=True):
+                    c["correct"] = agrees
+                miss = "not_majority"
+            elif self.policy in ("best_of_n", "best_correct"):
                 self._score(record, completions)
                 if self.policy == "best_of_n":  # the best by score, verified or not
-                    for c in completions:
-                        c["selected_by_score"] = True
-            for c in completions:
-                if c.get("correct") is True or c.pop("selected_by_score", False):
+                    candidate = [True] * len(completions)
+            correct, wrong = [], {}
+            for c, ok in zip(completions, candidate, strict=True):
+                if ok:
                     correct.append(c)
-                elif vote is not None:
-                    wrong.setdefault("not_majority", []).append(c)
                 else:
                     v = c.get("verdict")
-                    wrong.setdefault(f"{v['label']}_{v['reason']}" if v else "unverified", []).append(c)
-            # the counts of the verify step, which saw every sample (filters may have removed some since)
-            samples = record.get("samples") or {"n_samples": len(completions), "n_correct": len(correct)}
-            if vote is not None:
-                samples = {"n_samples": len(completions), "n_correct": len(correct)}
+                    reason = miss or (f"{v['label']}_{v['reason']}" if v else "unverified")
+                    wrong.setdefault(reason, []).append(c)
+            # the counts of the verify step, which saw every sample (filters may have removed some
+            # since); a majority vote counts its own agreement
+            samples = (None if vote else record.get("samples")) or {
+                "n_samples": len(completions),
+                "n_correct": len(correct),
+            }
             rate = samples["n_correct"] / samples["n_samples"] if samples["n_samples"] else 0.0
             record["selection"] = {**samples, "pass_rate": rate, "policy": self.policy}
             if vote is not None:
