@@ -149,23 +149,11 @@ class MathChecker:
                 return {"tail": tail[-2000:]}
             return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
         if not boxes:
-            if rules.is_degenerate_tail(tail):
-                return cls._v("fail", "no_final_answer", detail="repetition loop")
-            if boxed_contents(tail):  # only placeholder boxes (\\boxed{\\phantom{…}}): no answer given
-                return cls._v("fail", "no_final_answer", detail="placeholder box")
-            # no box: the answer is what the concluding statement says; a text that stops
-            # mid-formula or concludes nothing has no final answer
-            body = rules.strip_closing(tail)
-            if rules.is_unfinished(body):
-                return cls._v("fail", "no_final_answer", detail="unfinished")
-            bare = rules.bare_answer(tail)
-            if bare is None:
-                bare = rules.stated_answer(body)
-                if bare is None:  # math-verify reads the concluding statement, not the whole tail
-                    statement = rules.last_statement(body)
-                    if not re.search(r"\d|\\[a-zA-Z]|\$", statement) and len(statement.split()) > 3:
-                        return cls._v("fail", "no_final_answer", detail="no concluding statement")
-                    return {"tail": statement[-2000:]}
+            bare, why, statement = _unboxed_answer(tail)
+            if why:
+                return cls._v("fail", "no_final_answer", detail=why)
+            if bare is None:  # math-verify reads the concluding statement, not the whole tail
+                return {"tail": statement[-2000:]}
             boxes = [bare]
         raw = boxes[-1]
         req = rules.requirements(prompt)
@@ -335,6 +323,27 @@ def _gold_text(state) -> str:
     return str(state[-1]) if isinstance(state, list) and state else ""
 
 
+def _unboxed_answer(tail: str) -> tuple[str | None, str | None, str]:
+    """A summary without a real box: ``(answer, None, _)`` when it states one (a bare answer, or what
+    its concluding statement says); ``(None, why, _)`` when it has no final answer (a repetition loop,
+    only placeholder boxes, a text that stops mid-formula, a last statement with nothing to read);
+    ``(None, None, statement)`` when only math-verify can read its concluding statement."""
+    if rules.is_degenerate_tail(tail):
+        return None, "repetition loop", ""
+    if boxed_contents(tail):  # only placeholder boxes (\boxed{\phantom{…}}): no answer given
+        return None, "placeholder box", ""
+    body = rules.strip_closing(tail)
+    if rules.is_unfinished(body):
+        return None, "unfinished", ""
+    answer = rules.bare_answer(tail) or rules.stated_answer(body)
+    if answer is not None:
+        return answer, None, ""
+    statement = rules.last_statement(body)
+    if not re.search(r"\d|\\[a-zA-Z]|\$", statement) and len(statement.split()) > 3:
+        return None, "no concluding statement", ""
+    return None, None, statement
+
+
 def final_answer(text: str) -> str | None:
     """The final answer a completion gives, read the way :meth:`MathChecker.fast` reads it (the last
     real box of the summary; without one, a bare answer or the answer the concluding statement states);
@@ -346,10 +355,7 @@ def final_answer(text: str) -> str | None:
     boxes = [b for b in boxed_contents(tail) if _normalise_box(b)]
     if boxes:
         return boxes[-1] if len(boxes) <= MAX_BOXES else None
-    body = rules.strip_closing(tail)
-    if not body.strip() or rules.is_unfinished(body) or rules.is_degenerate_tail(tail):
-        return None
-    return rules.bare_answer(tail) or rules.stated_answer(body)
+    return _unboxed_answer(tail)[0]
 
 
 def same_answer(a: str, b: str) -> bool:
