@@ -134,6 +134,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bond(args: argparse.Namespace) -> int:
+    from r1data.commands.bond import main as bond_main
+
+    return bond_main(args.recipe, args.output, progress=not args.quiet)
+
+
 def make_parser() -> argparse.ArgumentParser:
     from r1data.core.configs import add_config_arguments
     from r1data.generators.config import GenerationConfig
@@ -269,6 +275,17 @@ def make_parser() -> argparse.ArgumentParser:
     add_config_arguments(ev, GenerationConfig, group="generation (records without completions)")
     _add_engine_arguments(ev)
     ev.set_defaults(func=_cmd_eval)
+    bond = sub.add_parser(
+        "bond",
+        parents=[common],
+        help="iterated Best-of-N distillation: sample, keep the best, SFT, evaluate, in rounds",
+        description="Run a BOND recipe (YAML): each round samples N completions per prompt from the "
+        "current policy, keeps the best verified one, trains the policy on them with `r1data train sft` "
+        "and evaluates it; the result is the next round's policy. Resumable: finished steps are skipped.",
+    )
+    bond.add_argument("recipe", help="BOND recipe YAML, e.g. recipes/train/qwen2.5-math-1.5b/bond.yaml")
+    bond.add_argument("--output", "-o", help="output directory (default: outputs/<recipe name>)")
+    bond.set_defaults(func=_cmd_bond)
     sub.add_parser(
         "train",
         help="train a student with TRL: r1data train sft|grpo|distill --config FILE [--field value ...]",

@@ -75,3 +75,32 @@ def test_accelerate_configs_load(name):
 
     config = ClusterConfig.from_yaml_file(str(REPO / "recipes" / "accelerate" / name))
     assert config.num_processes == 8 and config.mixed_precision == "bf16"
+
+
+BOND_RECIPES = sorted((REPO / "recipes" / "bond").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BOND_RECIPES, ids=[p.name for p in BOND_RECIPES])
+def test_bond_recipe_steps_parse_with_the_commands_they_run(path, monkeypatch):
+    """A BOND recipe's sampling/evaluation flags parse with `r1data eval`'s parser into a generation
+    config, and its training fields with the SFT entry point's parser (as the rounds will run them)."""
+    import trl
+
+    from r1data.cli import make_parser
+    from r1data.commands.bond import BondRecipe, _train_argv
+    from r1data.core.configs import config_from_args
+    from r1data.generators.config import GenerationConfig
+    from r1data.trainers import common
+
+    monkeypatch.chdir(REPO)
+    recipe = BondRecipe.load(str(path))
+    assert recipe.rounds >= 2 and recipe.sample["n"] >= 4 and recipe.evaluate
+    for sampling in (recipe.sample, recipe._eval_sampling()):
+        args = make_parser().parse_args(["eval", "in.jsonl", *recipe.eval_argv("policy", "out", sampling)])
+        config = config_from_args(GenerationConfig, args, think_prefix=not args.no_think_prefix)
+        assert config.vllm_model == "policy" and config.n == sampling["n"]
+        assert config.max_tokens == sampling["max_tokens"]
+    argv = [*_train_argv(recipe.train), "--model_name_or_path", "p", "--dataset_name", "d", "--output_dir", "o"]
+    _, model, args = common.parse(trl.SFTConfig, [*argv, "--use_cpu", "true", "--bf16", "false"])
+    assert model.model_name_or_path == "p" and args.output_dir == "o"
+    assert args.learning_rate == recipe.train["learning_rate"]

@@ -71,5 +71,37 @@ def config_from_args(cls, args: argparse.Namespace, **overrides: Any):
     return cls(**{**values, **overrides})
 
 
+def config_argv(cls, values: dict[str, Any]) -> list[str]:
+    """The flags that give ``values`` (field → value) to a parser built by :func:`add_config_arguments`:
+    the inverse of parsing, for a command that runs another r1data command.
+
+    >>> @dataclasses.dataclass
+    ... class C:
+    ...     top_p: float = dataclasses.field(default=0.95, metadata={})
+    ...     keep: bool = dataclasses.field(default=True, metadata={})
+    >>> config_argv(C, {"top_p": 0.5, "keep": False})
+    ['--top-p', '0.5', '--no-keep']
+    """
+    by_name = {f.name: f for f in cli_fields(cls)}
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} field(s) {unknown}; known: {sorted(by_name)}")
+    hints = typing.get_type_hints(cls)
+    argv: list[str] = []
+    for name, value in values.items():
+        f, kind = by_name[name], _base_type(hints[name])
+        flag = f.metadata.get("flag") or "--" + name.replace("_", "-")
+        if kind is bool:
+            default = f.default if f.default is not dataclasses.MISSING else False
+            if bool(value) != bool(default):
+                argv.append(f.metadata.get("flag") or ("--no-" if default else "--") + name.replace("_", "-"))
+        elif kind is list:
+            for item in [value] if isinstance(value, str) else value:
+                argv += [flag, str(item)]
+        elif value is not None:
+            argv += [flag, str(value)]
+    return argv
+
+
 def field_names(cls) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
