@@ -79,6 +79,20 @@ class StageSpec(_Strict):
         None, description="Instead of steps: near-duplicate prompt removal."
     )
     tasks: int | None = Field(None, description="Override the executor's task count for this stage.")
+    executor: dict[str, Any] | None = Field(
+        None,
+        description="Override the recipe's executor for this stage (its fields over the recipe's; e.g. "
+        "generation on a GPU partition, curation on CPU partitions).",
+    )
+
+    @field_validator("executor")
+    @classmethod
+    def _valid_executor(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            ExecutorSpec.model_validate(
+                {"partition": "p", **value} if value.get("type") == "slurm" else value
+            )
+        return value
 
     @model_validator(mode="after")
     def _steps_or_dedup(self) -> StageSpec:
@@ -87,10 +101,68 @@ class StageSpec(_Strict):
         return self
 
 
+_RAY_FIELDS = {"address"}
+_SLURM_FIELDS = {"partition", "time", "qos", "env_command", "venv_path", "sbatch_args", "max_array_size",
+                 "poll_s"}  # fmt: skip
+_CLUSTER_FIELDS = {"cpus_per_task", "mem_per_cpu_gb", "gpus", "tasks_per_job"}
+
+
 class ExecutorSpec(_Strict):
-    type: Literal["local"] = Field("local", description="Only 'local' today; slurm and ray slot in here.")
+    """Where a stage's tasks run: ``local`` (datatrove's LocalPipelineExecutor), ``ray``
+    (RayPipelineExecutor on the cluster at ``address``, or a Ray started on this machine) or ``slurm``
+    (SlurmPipelineExecutor: one job array per stage, chained by job dependencies)."""
+
+    type: Literal["local", "ray", "slurm"] = "local"
     tasks: int = Field(1, ge=1, description="Shards of the input (files are split across tasks).")
-    workers: int = Field(1, ge=1, description="Tasks run at the same time.")
+    workers: int | None = Field(
+        None, ge=1, description="Tasks run at the same time (default: local 1, ray and slurm all)."
+    )
+    cpus_per_task: int = Field(1, ge=1, description="ray/slurm: CPUs reserved per task.")
+    mem_per_cpu_gb: float = Field(2, gt=0, description="ray/slurm: memory reserved per CPU, in GB.")
+    gpus: int = Field(0, ge=0, description="ray/slurm: GPUs per task (generation stages).")
+    tasks_per_job: int = Field(
+        1, ge=1, description="ray/slurm: tasks one job runs one after another (fewer, longer jobs)."
+    )
+    address: str | None = Field(
+        None, description="ray: the cluster (`auto`, `ray://…`); none: start one here."
+    )
+    partition: str | None = Field(None, description="slurm: the partition (required).")
+    time: str = Field("24:00:00", description="slurm: time limit per job.")
+    qos: str | None = Field(None, description="slurm: quality of service.")
+    env_command: str | None = Field(None, description="slurm: shell line that sets up the job's environment.")
+    venv_path: str | None = Field(
+        None, description="slurm: `activate` script of the job's venv (default: the running one's)."
+    )
+    sbatch_args: dict[str, Any] = Field(default_factory=dict, description="slurm: more sbatch directives.")
+    max_array_size: int | None = Field(
+        None, ge=1, description="slurm: job-array cap (default: the cluster's MaxArraySize)."
+    )
+    poll_s: float = Field(5.0, gt=0, description="slurm: seconds between checks while `r1data run` waits.")
+
+    @model_validator(mode="after")
+    def _fields_of_the_type(self) -> ExecutorSpec:
+        allowed = {"type", "tasks", "workers"}
+        allowed |= {"ray": _RAY_FIELDS | _CLUSTER_FIELDS, "slurm": _SLURM_FIELDS | _CLUSTER_FIELDS}.get(
+            self.type, set()
+        )
+        stray = sorted(  # a dumped spec holds every field: only values other than the default stray
+            name
+            for name in self.model_fields_set - allowed
+            if getattr(self, name) != type(self).model_fields[name].get_default(call_default_factory=True)
+        )
+        if stray:
+            raise ValueError(f"executor type {self.type!r} takes no {stray}")
+        if self.type == "slurm" and not self.partition:
+            raise ValueError("executor type 'slurm' needs a `partition`")
+        return self
+
+    def merged(self, override: dict[str, Any] | None) -> ExecutorSpec:
+        """A stage's executor: its own fields over the recipe's (the recipe's only when the type is the same)."""
+        if not override:
+            return self
+        base = self.model_dump(exclude_unset=True) if override.get("type", self.type) == self.type else {}
+        base.pop("tasks", None) if "tasks" in override else None
+        return ExecutorSpec.model_validate({**base, **override})
 
 
 class OutputSpec(_Strict):
@@ -157,9 +229,24 @@ class Recipe(_Strict):
             )
         return self
 
+    def stage_executor(self, index: int) -> ExecutorSpec:
+        """The executor of stage ``index``: the recipe's, with the stage's override."""
+        return self.executor.merged(self.stages[index].executor)
+
+    def stage_tasks(self, index: int) -> int:
+        stage = self.stages[index]
+        return stage.tasks or self.stage_executor(index).tasks
+
     def fingerprint(self) -> str:
-        """Stable hash of everything that changes the output (the recipe's resolved content)."""
-        return hashlib.sha256(orjson.dumps(self.model_dump(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+        """Stable hash of everything that changes the output (the recipe's resolved content). Where the
+        tasks run is not part of it — local, Ray and Slurm write the same output — but how many there
+        are is (the shards and the resume of tasks follow them)."""
+        content = self.model_dump()
+        content["executor"] = {"tasks": self.executor.tasks}
+        for index, stage in enumerate(content["stages"]):
+            stage.pop("executor")
+            stage["tasks"] = self.stage_tasks(index)
+        return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
 _SECRET_NAME = re.compile(

@@ -21,6 +21,7 @@ import os
 import shutil
 from dataclasses import dataclass
 
+from datatrove.pipeline.base import PipelineStep
 from loguru import logger
 
 from r1data.core import counters as C
@@ -141,12 +142,17 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str, expected: 
     return [reader, *steps, writer]
 
 
-def _run_executor(recipe: Recipe, pipeline: list, logging_dir: str, tasks: int, stage: str) -> None:
-    executor = make_executor(recipe.executor, pipeline, logging_dir, tasks)
-    executor.run()
+def _check_complete(executor, stage: str, logging_dir: str) -> None:
     incomplete = executor.get_incomplete_ranks(skip_completed=True)
     if incomplete:
         raise RuntimeError(f"stage '{stage}' left tasks {incomplete} unfinished; see {logging_dir}")
+
+
+def _job_name(recipe: Recipe, output_dir: str, part: str) -> str:
+    """Slurm job names of one run: recipe, output folder (hashed: two runs of a recipe differ) and part."""
+    import hashlib
+
+    return f"r1data-{recipe.name}-{part}-{hashlib.sha256(output_dir.encode()).hexdigest()[:6]}"
 
 
 def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int):
@@ -208,32 +214,176 @@ def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int
     )
 
 
-def run_recipe(recipe: Recipe, output_dir: str, force: bool = False) -> RunResult:
-    from r1data.data_cards.card import write_card
-    from r1data.io.writers import finalize_shards, write_atomic
+def stage_pipelines(recipe: Recipe, index: int, output_dir: str, expected: int | None = None):
+    """``(logging_dir, pipeline, tasks)`` of each datatrove job of stage ``index``, in order (one, or
+    datatrove's MinHash jobs then the filter for a near_dedup stage)."""
+    stage, tasks = recipe.stages[index], recipe.stage_tasks(index)
+    if stage.near_dedup is not None:
+        yield from near_dedup_pipelines(recipe, index, output_dir, tasks)
+    else:
+        logging_dir = os.path.join(output_dir, "logs", stage.name)
+        yield logging_dir, build_stage_pipeline(recipe, index, output_dir, expected), tasks
+
+
+@dataclass
+class Submitted:
+    """A run handed to Slurm (``detach``): the job ids, and where its result will be."""
+
+    output_dir: str
+    jobs: list[str]
+
+
+class FinishRun(PipelineStep):
+    """The last job of a run on Slurm: :func:`finish_run` as a one-task pipeline that depends on the
+    last stage's jobs."""
+
+    name = "🏁 finish"
+    type = "🧠 - R1DATA"
+
+    def __init__(self, recipe: Recipe, output_dir: str):
+        super().__init__()
+        self.recipe_json, self.output_dir = recipe.model_dump_json(), output_dir
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        finish_run(Recipe.model_validate_json(self.recipe_json), self.output_dir)
+        yield from ()
+
+
+def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: bool = False):
+    """Run every stage on its executor and finish the output. Local and Ray stages run here one after
+    another; consecutive Slurm stages are submitted at once, chained by job dependencies, with the
+    finish as a last dependent job when the run ends on Slurm. Returns the :class:`RunResult`, or with
+    ``detach`` and a run that ends on Slurm, a :class:`Submitted` as soon as the jobs are queued."""
+    from r1data.pipelines.executors import shutdown_ray
 
     output_dir = os.path.abspath(output_dir)
     _check_fingerprint(recipe, output_dir, force)
+    submitted = []  # Slurm executors not waited for yet
+    try:
+        for index, stage in enumerate(recipe.stages):
+            spec = recipe.stage_executor(index)
+            logger.info(
+                f"stage {index + 1}/{len(recipe.stages)} '{stage.name}' ({recipe.stage_tasks(index)} task(s), {spec.type})"
+            )
+            if spec.type != "slurm" and submitted:
+                wait_slurm(recipe, output_dir, submitted)
+                submitted = []
+            expected = None
+            if index and not submitted:
+                previous = os.path.join(output_dir, "logs", recipe.stages[index - 1].name)
+                expected = _records_written(merge_stage_stats(previous))
+            for part, (logging_dir, pipeline, tasks) in enumerate(
+                stage_pipelines(recipe, index, output_dir, expected)
+            ):
+                if spec.type == "slurm":
+                    name = _job_name(recipe, output_dir, f"{stage.name}{part or ''}")
+                    executor = make_executor(
+                        spec,
+                        pipeline,
+                        logging_dir,
+                        tasks,
+                        depends=submitted[-1] if submitted else None,
+                        job_name=name,
+                    )
+                    executor.run()  # submits the job array (after its dependency)
+                    submitted.append(executor)
+                else:
+                    executor = make_executor(spec, pipeline, logging_dir, tasks)
+                    executor.run()
+                    _check_complete(executor, stage.name, logging_dir)
+        if all(e.job_id == -1 for e in submitted):  # nothing was left to do on Slurm
+            return finish_run(recipe, output_dir)
+        spec = recipe.stage_executor(len(recipe.stages) - 1).model_copy(
+            update={"gpus": 0, "tasks_per_job": 1}
+        )
+        finish = make_executor(spec, [FinishRun(recipe, output_dir)], os.path.join(output_dir, "logs", "_finish"), 1,
+                               depends=submitted[-1], job_name=_job_name(recipe, output_dir, "finish"))  # fmt: skip
+        if os.path.exists(os.path.join(output_dir, "logs", "_finish", "completions", "00000")):
+            # a finished run relaunched: the finish is redone here (it is idempotent), not resubmitted
+            shutil.rmtree(os.path.join(output_dir, "logs", "_finish", "completions"))
+        finish.run()
+        submitted.append(finish)
+        if detach:
+            return Submitted(output_dir, [str(e.job_id) for e in submitted if e.job_id not in (None, -1)])
+        wait_slurm(recipe, output_dir, submitted)
+        return _result(output_dir)
+    finally:
+        shutdown_ray()
+
+
+def _result(output_dir: str) -> RunResult:
+    stats_path = os.path.join(output_dir, "stats.json")
+    with open(stats_path) as f:
+        stats = json.load(f)
+    return RunResult(
+        output_dir, stats["funnel"], stats["shards"], stats_path, os.path.join(output_dir, "README.md")
+    )
+
+
+def wait_slurm(recipe: Recipe, output_dir: str, executors: list) -> None:
+    """Wait until every task of the submitted Slurm jobs has finished; raise as soon as one can no longer
+    finish (a task failed or was cancelled: its dependents would wait forever), cancelling those."""
+    import subprocess
+    import time
+
+    poll = min(recipe.stage_executor(i).poll_s for i in range(len(recipe.stages)))
+    names = sorted({e.job_name for e in executors})
+    while True:
+        if all(not e.get_incomplete_ranks(skip_completed=True) for e in executors):
+            return
+        out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r", "-n", ",".join(names)],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        jobs = [line.split("|") for line in out.stdout.splitlines() if line.strip()]
+        alive = [
+            j
+            for j in jobs
+            if j[2] in ("RUNNING", "CONFIGURING", "COMPLETING")
+            or (j[2] == "PENDING" and "DependencyNeverSatisfied" not in j[3])
+        ]
+        if out.returncode == 0 and not alive:
+            time.sleep(poll)  # completion markers are written just before a task's job ends
+            if all(not e.get_incomplete_ranks(skip_completed=True) for e in executors):
+                return
+            stuck = [j[0] for j in jobs]
+            if stuck:
+                subprocess.run(["scancel", *stuck], capture_output=True, timeout=60)
+            failed = [
+                f"{os.path.relpath(e.logging_dir.path, output_dir)} tasks {e.get_incomplete_ranks(skip_completed=True)}"
+                for e in executors
+                if e.get_incomplete_ranks(skip_completed=True)
+            ]
+            raise RuntimeError(
+                "Slurm jobs ended with tasks unfinished: "
+                + "; ".join(failed)
+                + f" (slurm logs in {output_dir}/logs/*/slurm_logs); relaunch `r1data run` to redo only those"
+            )
+        time.sleep(poll)
+
+
+def finish_run(recipe: Recipe, output_dir: str) -> RunResult:
+    """After the last stage: every stage complete, the shards in the Hub layout, stats.json, the card."""
+    from r1data.data_cards.card import write_card
+    from r1data.io.writers import finalize_shards, write_atomic
+
     stage_stats = {}
     for index, stage in enumerate(recipe.stages):
         logging_dir = os.path.join(output_dir, "logs", stage.name)
-        tasks = stage.tasks or recipe.executor.tasks
-        logger.info(f"stage {index + 1}/{len(recipe.stages)} '{stage.name}' ({tasks} task(s))")
-        if stage.near_dedup is not None:
-            for sub_dir, sub_pipeline, sub_tasks in near_dedup_pipelines(recipe, index, output_dir, tasks):
-                _run_executor(recipe, sub_pipeline, sub_dir, sub_tasks, stage.name)
-        else:
-            expected = _records_written(stage_stats[recipe.stages[index - 1].name]) if index else None
-            pipeline = build_stage_pipeline(recipe, index, output_dir, expected)
-            _run_executor(recipe, pipeline, logging_dir, tasks, stage.name)
+        done = (
+            len(os.listdir(os.path.join(logging_dir, "completions")))
+            if os.path.isdir(os.path.join(logging_dir, "completions"))
+            else 0
+        )
+        if done < recipe.stage_tasks(index):
+            raise RuntimeError(
+                f"stage '{stage.name}' has {done}/{recipe.stage_tasks(index)} tasks done; see {logging_dir}"
+            )
         stage_stats[stage.name] = merge_stage_stats(logging_dir)
 
     data_dir = os.path.join(output_dir, "data")
     os.makedirs(data_dir, exist_ok=True)
     shards = finalize_shards(data_dir, recipe.output.split)
-    last = recipe.stages[-1]
     profile = merged_profile(
-        os.path.join(output_dir, "work", PROFILES_DIR), last.tasks or recipe.executor.tasks
+        os.path.join(output_dir, "work", PROFILES_DIR), recipe.stage_tasks(len(recipe.stages) - 1)
     )
     if profile is None:  # written before profiles existed: read the shards back
         rows, provenance = _read_provenance(data_dir, shards)
