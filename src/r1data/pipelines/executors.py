@@ -8,12 +8,14 @@ the previous stage's), and the runner waits on the completion markers.
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 
 from datatrove.executor.base import PipelineExecutor
+from datatrove.executor.slurm import SlurmPipelineExecutor
 from loguru import logger
 
 from r1data.pipelines.recipe import ExecutorSpec
@@ -100,13 +102,53 @@ def _default_venv() -> str | None:
     return activate if sys.prefix != sys.base_prefix and os.path.exists(activate) else None
 
 
-def _slurm(
-    spec: ExecutorSpec, pipeline: list, logging_dir: str, tasks: int, depends=None, job_name: str = "r1data"
-) -> PipelineExecutor:
-    from datatrove.executor.slurm import SlurmPipelineExecutor
+class FreshSlurmPipelineExecutor(SlurmPipelineExecutor):
+    """datatrove's Slurm executor, each task on its own copy of the pipeline. With ``tasks_per_job`` > 1
+    datatrove runs several ranks in one process on the same step objects: their stats would add up
+    from rank to rank (a funnel counting records twice) and per-task state (request caches, id sets)
+    would carry over."""
 
+    array_job_ids: list[str] = []  # noqa: RUF012 (set per instance by launch_job)
+
+    def launch_job(self):
+        """datatrove's launch, recording every job array it submits: a stage with more tasks than the
+        cluster's MaxArraySize goes out as several arrays, and what runs after the stage must wait for
+        all of them (datatrove's own dependency names only the last)."""
+        import datatrove.executor.slurm as slurm
+
+        launched, original = [], slurm.launch_slurm_job
+
+        def record(*args, **kwargs):
+            launched.append(original(*args, **kwargs))
+            return launched[-1]
+
+        slurm.launch_slurm_job = record
+        try:
+            super().launch_job()
+        finally:
+            slurm.launch_slurm_job = original
+        self.array_job_ids = [str(j) for j in launched[:-1]]  # the last one: datatrove's stats merge
+
+    def _run_for_rank(self, rank: int, *args, **kwargs):
+        pristine = self.pipeline
+        self.pipeline = copy.deepcopy(pristine)
+        try:
+            return super()._run_for_rank(rank, *args, **kwargs)
+        finally:
+            self.pipeline = pristine
+
+
+def _slurm(
+    spec: ExecutorSpec,
+    pipeline: list,
+    logging_dir: str,
+    tasks: int,
+    after: list[str] | None = None,
+    job_name: str = "r1data",
+) -> PipelineExecutor:
+    """``after``: job ids the stage's jobs wait for (``afterok``: every array of the earlier stages)."""
     max_array = spec.max_array_size or cluster_max_array_size() or 1001
-    return SlurmPipelineExecutor(
+    return FreshSlurmPipelineExecutor(
         pipeline,
         tasks=tasks,
         time=spec.time,
@@ -121,7 +163,7 @@ def _slurm(
         venv_path=None if spec.env_command else (spec.venv_path or _default_venv()),
         sbatch_args=spec.sbatch_args,
         max_array_size=max_array,
-        depends=depends if isinstance(depends, SlurmPipelineExecutor) else None,
+        depends_job_id=":".join(after) if after else None,
         logging_dir=logging_dir,
         skip_completed=True,
         tasks_per_job=spec.tasks_per_job,

@@ -157,11 +157,12 @@ class ExecutorSpec(_Strict):
         return self
 
     def merged(self, override: dict[str, Any] | None) -> ExecutorSpec:
-        """A stage's executor: its own fields over the recipe's (the recipe's only when the type is the same)."""
+        """A stage's executor: its own fields over the recipe's (of another type: over its tasks and workers)."""
         if not override:
             return self
-        base = self.model_dump(exclude_unset=True) if override.get("type", self.type) == self.type else {}
-        base.pop("tasks", None) if "tasks" in override else None
+        base = self.model_dump(exclude_unset=True)
+        if override.get("type", self.type) != self.type:  # another kind of executor: only the task count
+            base = {k: v for k, v in base.items() if k in ("tasks", "workers")}
         return ExecutorSpec.model_validate({**base, **override})
 
 

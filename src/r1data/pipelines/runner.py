@@ -155,6 +155,17 @@ def _job_name(recipe: Recipe, output_dir: str, part: str) -> str:
     return f"r1data-{recipe.name}-{part}-{hashlib.sha256(output_dir.encode()).hexdigest()[:6]}"
 
 
+def stage_jobs(recipe: Recipe, index: int, output_dir: str) -> list[tuple[str, int]]:
+    """``(logging_dir, tasks)`` of each datatrove job of stage ``index``: one, or for a near_dedup stage
+    datatrove's MinHash signatures, buckets and clusters, then the filter (the stage's own logs)."""
+    stage, tasks = recipe.stages[index], recipe.stage_tasks(index)
+    logs = os.path.join(output_dir, "logs", stage.name)
+    if stage.near_dedup is None:
+        return [(logs, tasks)]
+    parts = [("_1_signatures", tasks), ("_2_buckets", stage.near_dedup.num_buckets), ("_3_clusters", 1)]
+    return [(os.path.join(logs, name), n) for name, n in parts] + [(logs, tasks)]
+
+
 def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int):
     """datatrove's MinHash stages 1-3 (signatures, buckets, clusters), then our accounting filter; the
     filter's logs are the stage's logs, so its drops reach the funnel."""
@@ -178,13 +189,15 @@ def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int
         seed=spec.seed,
     )
     work = os.path.join(output_dir, "work", f"_{stage.name}_minhash")
-    logs = os.path.join(output_dir, "logs", stage.name)
+    (signatures_logs, _), (buckets_logs, _), (clusters_logs, _), (logs, _) = stage_jobs(
+        recipe, index, output_dir
+    )
 
     def reader():
         return RecordReader(os.path.join(output_dir, "work", previous), glob_pattern="*.jsonl.gz")
 
     yield (
-        os.path.join(logs, "_1_signatures"),
+        signatures_logs,
         [
             reader(),
             MinhashDedupSignature(
@@ -194,12 +207,12 @@ def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int
         tasks,
     )
     yield (
-        os.path.join(logs, "_2_buckets"),
+        buckets_logs,
         [MinhashDedupBuckets(os.path.join(work, "signatures"), os.path.join(work, "buckets"), config=config)],
         spec.num_buckets,
     )
     yield (
-        os.path.join(logs, "_3_clusters"),
+        clusters_logs,
         [MinhashDedupCluster(os.path.join(work, "buckets"), os.path.join(work, "remove"), config=config)],
         1,
     )
@@ -282,7 +295,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: boo
                         pipeline,
                         logging_dir,
                         tasks,
-                        depends=submitted[-1] if submitted else None,
+                        after=[j for e in submitted for j in e.array_job_ids],
                         job_name=name,
                     )
                     executor.run()  # submits the job array (after its dependency)
@@ -297,14 +310,14 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: boo
             update={"gpus": 0, "tasks_per_job": 1}
         )
         finish = make_executor(spec, [FinishRun(recipe, output_dir)], os.path.join(output_dir, "logs", "_finish"), 1,
-                               depends=submitted[-1], job_name=_job_name(recipe, output_dir, "finish"))  # fmt: skip
+                               after=[j for e in submitted for j in e.array_job_ids], job_name=_job_name(recipe, output_dir, "finish"))  # fmt: skip
         if os.path.exists(os.path.join(output_dir, "logs", "_finish", "completions", "00000")):
             # a finished run relaunched: the finish is redone here (it is idempotent), not resubmitted
             shutil.rmtree(os.path.join(output_dir, "logs", "_finish", "completions"))
         finish.run()
         submitted.append(finish)
         if detach:
-            return Submitted(output_dir, [str(e.job_id) for e in submitted if e.job_id not in (None, -1)])
+            return Submitted(output_dir, [j for e in submitted for j in e.array_job_ids])
         wait_slurm(recipe, output_dir, submitted)
         return _result(output_dir)
     finally:
@@ -322,31 +335,35 @@ def _result(output_dir: str) -> RunResult:
 
 def wait_slurm(recipe: Recipe, output_dir: str, executors: list) -> None:
     """Wait until every task of the submitted Slurm jobs has finished; raise as soon as one can no longer
-    finish (a task failed or was cancelled: its dependents would wait forever), cancelling those."""
+    finish, cancelling the jobs that would wait for it forever: Slurm says a dependency can never be
+    satisfied (a task failed or was cancelled), or none of the run's jobs is running or able to run
+    for a minute while tasks are missing (they ended without finishing)."""
     import subprocess
     import time
 
     poll = min(recipe.stage_executor(i).poll_s for i in range(len(recipe.stages)))
     names = sorted({e.job_name for e in executors})
+    idle_since = None
     while True:
         if all(not e.get_incomplete_ranks(skip_completed=True) for e in executors):
             return
         out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r", "-n", ",".join(names)],
                              capture_output=True, text=True, timeout=60)  # fmt: skip
-        jobs = [line.split("|") for line in out.stdout.splitlines() if line.strip()]
-        alive = [
-            j
-            for j in jobs
-            if j[2] in ("RUNNING", "CONFIGURING", "COMPLETING")
-            or (j[2] == "PENDING" and "DependencyNeverSatisfied" not in j[3])
-        ]
-        if out.returncode == 0 and not alive:
-            time.sleep(poll)  # completion markers are written just before a task's job ends
+        jobs = [line.split("|") for line in out.stdout.splitlines() if line.count("|") == 3]
+        # (tasks still running are let finish: their work is kept for the relaunch)
+        never = any("DependencyNeverSatisfied" in j[3] for j in jobs) and not any(
+            j[2] in ("RUNNING", "CONFIGURING", "COMPLETING") for j in jobs
+        )
+        # waiting on a dependency is not progress by itself: some job must run or be able to start
+        active = any(j[2] != "PENDING" or not j[3].startswith("Dependency") for j in jobs)
+        idle_since = None if active or out.returncode != 0 else (idle_since or time.monotonic())
+        if never or (idle_since is not None and time.monotonic() - idle_since > max(60.0, 10 * poll)):
             if all(not e.get_incomplete_ranks(skip_completed=True) for e in executors):
                 return
-            stuck = [j[0] for j in jobs]
-            if stuck:
-                subprocess.run(["scancel", *stuck], capture_output=True, timeout=60)
+            if jobs:
+                subprocess.run(
+                    ["scancel", *(j[0].split("_")[0] for j in jobs)], capture_output=True, timeout=60
+                )
             failed = [
                 f"{os.path.relpath(e.logging_dir.path, output_dir)} tasks {e.get_incomplete_ranks(skip_completed=True)}"
                 for e in executors

@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 DAEMONS = ("munged", "slurmctld", "slurmd")
@@ -52,13 +53,16 @@ class OneNodeSlurm:
         self.conf = os.path.join(self.root, "slurm.conf")
         self.procs: dict[str, subprocess.Popen] = {}
         self.env = dict(os.environ, SLURM_CONF=self.conf)
+        # munged runs as the munge user, who cannot enter private temp folders (pytest's are 0700), and
+        # a socket path must stay short: its folder is a world-readable one of its own under /tmp
+        self.munge_dir = tempfile.mkdtemp(prefix="r1data-munge-")
 
     def _path(self, *parts: str) -> str:
         return os.path.join(self.root, *parts)
 
     def _write_config(self) -> None:
         host = socket.gethostname().split(".")[0]
-        munge_socket = self._path("munge", "munge.socket.2")
+        munge_socket = os.path.join(self.munge_dir, "munge.socket.2")
         lines = {
             "ClusterName": "r1datatest",
             "SlurmctldHost": f"{host}(127.0.0.1)",
@@ -96,8 +100,7 @@ class OneNodeSlurm:
             f.write(text)
 
     def _start_munge(self) -> None:
-        folder = self._path("munge")
-        os.makedirs(folder, exist_ok=True)
+        folder = self.munge_dir
         munge = pwd.getpwnam("munge")
         key = os.path.join(folder, "munge.key")
         with open(key, "wb") as f:
@@ -146,7 +149,9 @@ class OneNodeSlurm:
         return out.returncode == 0 and out.stdout.strip() in ("idle", "mixed", "allocated")
 
     def squeue(self) -> list[list[str]]:
-        out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r"], env=self.env, capture_output=True, text=True)
+        out = subprocess.run(
+            ["squeue", "-h", "-o", "%i|%j|%T|%r"], env=self.env, capture_output=True, text=True
+        )
         return [line.split("|") for line in out.stdout.splitlines() if line.strip()]
 
     def stop(self) -> None:
@@ -156,6 +161,9 @@ class OneNodeSlurm:
             proc = self.procs.pop(name, None)
             if proc is None:
                 continue
+            if name == "munged":  # scontrol shutdown stops the Slurm daemons only
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
@@ -168,6 +176,7 @@ class OneNodeSlurm:
                     proc.wait(5)
         if os.environ.get("SLURM_CONF") == self.conf:
             del os.environ["SLURM_CONF"]
+        shutil.rmtree(self.munge_dir, ignore_errors=True)
 
     def leftovers(self) -> list[str]:
         """Processes that still run from this cluster (daemons or job steps naming its files)."""
@@ -178,7 +187,7 @@ class OneNodeSlurm:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            if self.root in cmd or (cmd.startswith("slurmstepd") and self.root in cmd):
+            if self.root in cmd or self.munge_dir in cmd:
                 left.append(f"{pid}: {cmd[:200]}")
         return left
 
