@@ -30,6 +30,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"\noutput:  {result.output_dir}")
     print(f"  shards: {', '.join(os.path.join('data', s) for s in result.shards) or '(no rows)'}")
     print(f"  card:   {result.card_path}\n  stats:  {result.stats_path}")
+    print(f"  report: {os.path.join(result.output_dir, 'report.html')}")
     quarantine = os.path.join(result.output_dir, "quarantine")
     records = result.funnel["records"]
     if records["quarantined"]:
@@ -42,6 +43,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if problem and not args.allow_empty:
         print(f"r1data run: error: {problem}; pass --allow-empty to accept that", file=sys.stderr)
         return 3
+    if recipe.output.push_to_hub:
+        from r1data.commands.publish import PublishError, publish
+
+        try:
+            pushed = publish(result.output_dir, recipe.output.push_to_hub, private=recipe.output.private)
+        except PublishError as exc:
+            print(f"r1data run: error: the run finished but was not pushed: {exc}", file=sys.stderr)
+            return 4
+        print(f"  pushed: {pushed['url']}")
     return 0
 
 
@@ -153,6 +163,38 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from r1data.commands.publish import PublishError, publish
+
+    try:
+        result = publish(args.output_dir, args.repo_id, args.private, args.revision, args.create_pr,
+                         args.dry_run, args.endpoint)  # fmt: skip
+    except PublishError as exc:
+        print(f"r1data publish: error: {exc}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        print(f"would upload {len(result['files'])} file(s) to {args.repo_id} (dry run, nothing sent):")
+    else:
+        print(f"uploaded {len(result['files'])} file(s): {result['url']}")
+        if args.create_pr and result["commit"]:
+            print(f"pull request: {result['commit']}")
+    print("\n".join(f"  {f}" for f in result["files"]))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from r1data.reports.html import write_report
+
+    if not os.path.exists(os.path.join(args.output_dir, "stats.json")):
+        print(
+            f"r1data report: error: {args.output_dir} has no stats.json (not a finished run or mix)",
+            file=sys.stderr,
+        )
+        return 2
+    print(write_report(args.output_dir, args.output))
+    return 0
+
+
 def _cmd_bond(args: argparse.Namespace) -> int:
     from r1data.commands.bond import main as bond_main
 
@@ -217,6 +259,35 @@ def make_parser() -> argparse.ArgumentParser:
     status.add_argument("output", help="the run's output folder")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(func=_cmd_status, quiet=True, log_level="WARNING")
+
+    pub = sub.add_parser(
+        "publish",
+        help="push a run's dataset (README.md + data/) to the Hugging Face Hub",
+        description="Upload the card and data/ of a run or mix folder (never work/, logs/, quarantine/) "
+        "to a Hub dataset repo. Refuses a folder whose funnel does not add up or whose card does not "
+        "validate. The token comes from HF_TOKEN or the login cache and is never printed.",
+    )
+    pub.add_argument("output_dir", help="a folder written by `r1data run` or `r1data mix`")
+    pub.add_argument("repo_id", help="ORG/NAME of the dataset repo (created when missing)")
+    pub.add_argument("--private", action="store_true", help="create the repo private")
+    pub.add_argument("--revision", help="branch to commit to (created when missing)")
+    pub.add_argument("--create-pr", action="store_true", help="open a pull request instead of committing")
+    pub.add_argument(
+        "--dry-run", action="store_true", help="list the files that would be uploaded; send nothing"
+    )
+    pub.add_argument("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co)")
+    pub.set_defaults(func=_cmd_publish, quiet=True, log_level="WARNING")
+
+    rep = sub.add_parser(
+        "report",
+        help="one self-contained HTML page of a run or mix folder (charts, drop reasons, sample rows)",
+        description="Write DIR/report.html (or --output): the funnel as a chart, drop reasons, pass rates, "
+        "reasoning and summary lengths per domain, language consistency, generation cost per kept row and "
+        "a sample of kept and dropped rows. No network: everything is inline. `r1data run` writes it too.",
+    )
+    rep.add_argument("output_dir", help="a folder written by `r1data run` or `r1data mix`")
+    rep.add_argument("--output", help="where to write the page (default: DIR/report.html)")
+    rep.set_defaults(func=_cmd_report, quiet=True, log_level="WARNING")
 
     verify = sub.add_parser(
         "verify",

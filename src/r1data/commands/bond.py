@@ -174,7 +174,9 @@ class Bond:
         if r.baseline and r.evaluate is not None:
             self.say(f"round 0: evaluating {policy}")
             base = os.path.join(self.dir, "round-0")
-            self.summary["baseline"] = self.evaluate(policy, os.path.join(base, "eval"), os.path.join(base, "logs"))
+            self.summary["baseline"] = self.evaluate(
+                policy, os.path.join(base, "eval"), os.path.join(base, "logs")
+            )
         for index in range(1, r.rounds + 1):
             here = os.path.join(self.dir, f"round-{index}")
             logs = os.path.join(here, "logs")
@@ -189,7 +191,12 @@ class Bond:
             self.step("select", os.path.join(best, "stats.json"), argv, sys.executable, logs)
             stats = _read_json(os.path.join(best, "stats.json"))
             kept = stats["funnel"]["completions"]["kept"]
-            entry: dict[str, Any] = {"round": index, "policy": policy, "samples": _headline(samples), "kept_rows": kept}
+            entry: dict[str, Any] = {
+                "round": index,
+                "policy": policy,
+                "samples": _headline(samples),
+                "kept_rows": kept,
+            }
             entry["funnel"] = stats["funnel"]
             if kept == 0:
                 entry["stopped"] = "no completion of this round passed selection: nothing to train on"
@@ -240,7 +247,13 @@ def _read_json(path: str) -> dict:
 
 def _headline(eval_dir: str) -> dict:
     m = _read_json(os.path.join(eval_dir, "metrics.json"))
-    return {"dir": eval_dir, "pass@1": m["pass@1"], "cons@k": m["cons@k"], "k": m["k"], "n_prompts": m["n_prompts"]}
+    return {
+        "dir": eval_dir,
+        "pass@1": m["pass@1"],
+        "cons@k": m["cons@k"],
+        "k": m["k"],
+        "n_prompts": m["n_prompts"],
+    }
 
 
 def report(summary: dict) -> str:

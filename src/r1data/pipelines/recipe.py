@@ -174,6 +174,11 @@ class OutputSpec(_Strict):
         "that ends without `format_r1` (e.g. verified completions for later selection or evaluation).",
     )
     max_shard_bytes: int = Field(256 * 2**20, ge=1024, description="A shard is closed past this size.")
+    push_to_hub: str | None = Field(
+        None,
+        description="`r1data run` pushes the finished dataset to this Hub repo (ORG/NAME), as `r1data publish`.",
+    )
+    private: bool = Field(False, description="With push_to_hub: create the repo private.")
     rows_per_group: int = Field(
         1000,
         ge=1,

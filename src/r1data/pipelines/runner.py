@@ -423,6 +423,9 @@ def finish_run(recipe: Recipe, output_dir: str) -> RunResult:
     stats_path = os.path.join(output_dir, "stats.json")
     write_atomic(stats_path, json.dumps(stats, indent=2, ensure_ascii=False).encode("utf-8"))
     card_path = write_card(recipe, stats, output_dir)
+    from r1data.reports.html import write_report
+
+    write_report(output_dir)
     return RunResult(output_dir, funnel, shards, stats_path, card_path)
 
 

@@ -1,0 +1,148 @@
+"""``r1data publish DIR REPO_ID``: push a run's (or a mix's) dataset to the Hugging Face Hub.
+
+What goes up is the dataset and its card only: ``README.md`` and ``data/**`` — never ``work/``,
+``logs/``, ``quarantine/``, caches or the report. Refused before anything is sent: a folder whose
+funnel does not add up, a card whose metadata does not validate (the Hub's own YAML check) or whose
+license is unknown. The token comes from ``HF_TOKEN`` or the login cache (``huggingface_hub``) and is
+never printed; any message that passes through here has it masked. Sets over ``LARGE_FOLDER_BYTES``
+go through ``upload_large_folder`` (resumable, several commits); smaller ones are one commit (which
+``--create-pr`` needs).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+
+ALLOW = ["README.md", "data/**"]
+LARGE_FOLDER_BYTES = 5 * 2**30
+
+
+class PublishError(ValueError):
+    pass
+
+
+def published_files(output_dir: str) -> list[str]:
+    """The files that would be uploaded, relative to ``output_dir``."""
+    out = []
+    for root, dirs, files in os.walk(output_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            rel = os.path.relpath(os.path.join(root, name), output_dir).replace(os.sep, "/")
+            if any(fnmatch.fnmatch(rel, p) for p in ALLOW) and "/_" not in "/" + rel and ".tmp-" not in rel:
+                out.append(rel)
+    return sorted(out)
+
+
+def check_folder(output_dir: str) -> dict:
+    """The folder's stats, once it is fit to publish; else :class:`PublishError` with why."""
+    stats_path = os.path.join(output_dir, "stats.json")
+    if not os.path.exists(stats_path) or not os.path.exists(os.path.join(output_dir, "README.md")):
+        raise PublishError(
+            f"{output_dir} has no stats.json/README.md: not a finished `r1data run` or `r1data mix`"
+        )
+    with open(stats_path) as f:
+        stats = json.load(f)
+    funnel = stats.get("funnel") or {}
+    recs, comp = funnel.get("records", {}), funnel.get("completions", {})
+    problems = []
+    if recs.get("in") != recs.get("ok", 0) + recs.get("quarantined", 0):
+        problems.append(
+            f"records in {recs.get('in')} != ok {recs.get('ok')} + quarantined {recs.get('quarantined')}"
+        )
+    if comp.get("in") != comp.get("kept", 0) + comp.get("dropped", 0):
+        problems.append(
+            f"completions in {comp.get('in')} != kept {comp.get('kept')} + dropped {comp.get('dropped')}"
+        )
+    if sum((comp.get("dropped_by_reason") or {}).values()) != comp.get("dropped", 0):
+        problems.append("dropped completions by reason do not sum to the dropped count")
+    data_files = [p for p in published_files(output_dir) if p.startswith("data/")]
+    if not data_files:
+        problems.append("no data/ shards")
+    if problems:
+        raise PublishError(
+            f"refusing to publish {output_dir}: the funnel does not add up: " + "; ".join(problems)
+        )
+    from huggingface_hub import DatasetCard
+
+    card = DatasetCard.load(os.path.join(output_dir, "README.md"))
+    license_ = (card.data.to_dict() or {}).get("license")
+    if not license_ or (license_ in ("unknown", "other") and not card.data.to_dict().get("license_name")):
+        raise PublishError(
+            "refusing to publish: the card's license is unknown (set `card: {license: …}` in the recipe; "
+            "r1data cannot know the license of your sources)"
+        )
+    return stats
+
+
+def _validate_card(api, card_path: str, token: str) -> None:
+    """The Hub's own check of the card's YAML metadata (``/api/validate-yaml`` on the chosen endpoint:
+    ``RepoCard.validate`` would ask the default endpoint)."""
+    from huggingface_hub.utils import get_session, hf_raise_for_status
+
+    with open(card_path, encoding="utf-8") as f:
+        body = {"repoType": "dataset", "content": f.read()}
+    response = get_session().post(
+        f"{api.endpoint}/api/validate-yaml", json=body, headers={"Accept": "text/plain"}
+    )
+    if response.status_code == 400:
+        raise PublishError(
+            f"refusing to publish: the card's metadata does not validate: {_mask(response.text, token)}"
+        )
+    try:
+        hf_raise_for_status(response)
+    except Exception as exc:
+        raise PublishError(f"card validation at {api.endpoint} failed: {_mask(str(exc), token)}") from None
+
+
+def _mask(text: str, token: str | None) -> str:
+    return text.replace(token, "***") if token else text
+
+
+def publish(
+    output_dir: str,
+    repo_id: str,
+    private: bool = False,
+    revision: str | None = None,
+    create_pr: bool = False,
+    dry_run: bool = False,
+    endpoint: str | None = None,
+    commit_message: str | None = None,
+) -> dict:
+    """Upload; returns ``{"url", "files", "commit"}`` (``dry_run``: the files, nothing sent)."""
+    stats = check_folder(output_dir)
+    files = published_files(output_dir)
+    if dry_run:
+        return {"url": None, "files": files, "commit": None}
+    from huggingface_hub import HfApi, get_token
+
+    token = get_token()
+    if not token:
+        raise PublishError("no Hugging Face token: set HF_TOKEN or run `hf auth login`")
+    api = HfApi(endpoint=endpoint, token=token)
+    endpoint = api.endpoint
+    _validate_card(api, os.path.join(output_dir, "README.md"), token)
+    try:
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        if revision and revision != "main":
+            api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)
+        size = sum(os.path.getsize(os.path.join(output_dir, p)) for p in files)
+        message = (
+            commit_message
+            or f"r1data: {stats.get('recipe') or stats.get('mix')} ({stats.get('fingerprint')})"
+        )
+        if size > LARGE_FOLDER_BYTES and not create_pr:
+            api.upload_large_folder(repo_id=repo_id, folder_path=output_dir, repo_type="dataset",
+                                    revision=revision, private=private, allow_patterns=files)  # fmt: skip
+            commit = None
+        else:
+            info = api.upload_folder(repo_id=repo_id, folder_path=output_dir, repo_type="dataset", revision=revision,
+                                     allow_patterns=files, commit_message=message, create_pr=create_pr)  # fmt: skip
+            commit = getattr(info, "pr_url", None) or getattr(info, "commit_url", None) or str(info)
+    except Exception as exc:  # huggingface_hub's errors: shown without the token
+        raise PublishError(
+            f"upload to {endpoint} failed: {_mask(f'{type(exc).__name__}: {exc}', token)}"
+        ) from None
+    url = f"{endpoint.rstrip('/')}/datasets/{repo_id}" + (f"/tree/{revision}" if revision else "")
+    return {"url": url, "files": files, "commit": commit}

@@ -1,0 +1,381 @@
+"""``r1data report DIR``: one self-contained HTML page of what a run (or a mix) did.
+
+Everything is inline — the charts as SVG written here (bars and histograms: no plotting library, a
+few milliseconds), the style sheet, one small script that checks every chart drew — so the page opens
+offline and can be mailed. Read from the folder only: ``stats.json``
+(funnel, drop reasons, generation cost), the published shards (lengths, pass rates, domains, a
+sample of kept rows), the hand-off records in ``work/`` (language consistency, a sample of completions
+that did not make it, with their verdicts) and ``quarantine/``.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import html
+import json
+import os
+import random
+from collections import defaultdict
+
+import orjson
+
+SAMPLE_ROWS = 5
+MAX_HANDOFF_RECORDS = 20_000  # read at most this many hand-off records for the histograms
+
+
+_W, _H, _LEFT, _BOTTOM, _TOP = 560, 250, 150, 42, 26
+_COLORS = ["#2a9d8f", "#e76f51", "#264653", "#e9c46a", "#457b9d", "#8ab17d", "#b5838d", "#f4a261"]
+
+
+def _svg(title: str, body: list[str]) -> str:
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {_W} {_H}' role='img'>"
+        f"<text x='{_W / 2}' y='16' text-anchor='middle' font-weight='600'>{html.escape(title)}</text>"
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _empty(title: str) -> str:
+    return _svg(title, [f"<text x='{_W / 2}' y='{_H / 2}' text-anchor='middle' fill='#888'>no data</text>"])
+
+
+def bar_chart(title: str, items: list[tuple[str, float]], xlabel: str) -> str:
+    """Horizontal bars, one per (label, value), value printed at the bar's end."""
+    if not items or not any(v for _, v in items):
+        return _empty(title)
+    top = max(v for _, v in items)
+    height = (_H - _TOP - _BOTTOM) / len(items)
+    width = _W - _LEFT - 60
+    body = []
+    for i, (label, value) in enumerate(items):
+        y = _TOP + i * height
+        w = width * value / top if top else 0
+        color = _COLORS[i % len(_COLORS)]
+        body.append(
+            f"<text x='{_LEFT - 6}' y='{y + height * 0.62:.1f}' text-anchor='end' font-size='10'>{html.escape(str(label))}</text>"
+            f"<rect x='{_LEFT}' y='{y + height * 0.12:.1f}' width='{max(w, 0.5):.1f}' height='{height * 0.76:.1f}' fill='{color}'>"
+            f"<title>{html.escape(str(label))}: {value:,}</title></rect>"
+            f"<text x='{_LEFT + w + 4:.1f}' y='{y + height * 0.62:.1f}' font-size='10'>{value:,}</text>"
+        )
+    body.append(
+        f"<text x='{_LEFT + width / 2}' y='{_H - 8}' text-anchor='middle' font-size='10'>{html.escape(xlabel)}</text>"
+    )
+    return _svg(title, body)
+
+
+def histogram(
+    title: str, series: dict[str, list[float]], xlabel: str, bins: int = 20, lo=None, hi=None
+) -> str:
+    """Stacked histogram of one or more series (a legend when several)."""
+    values = [v for vs in series.values() for v in vs]
+    if not values:
+        return _empty(title)
+    lo = min(values) if lo is None else lo
+    hi = max(values) if hi is None else hi
+    span = (hi - lo) or 1.0
+    counts = {name: [0] * bins for name in series}
+    for name, vs in series.items():
+        for v in vs:
+            counts[name][min(bins - 1, max(0, int((v - lo) / span * bins)))] += 1
+    totals = [sum(c[b] for c in counts.values()) for b in range(bins)]
+    peak = max(totals) or 1
+    left, width, height = 50, _W - 70, _H - _TOP - _BOTTOM
+    bar = width / bins
+    body = [
+        f"<line x1='{left}' y1='{_TOP + height}' x2='{left + width}' y2='{_TOP + height}' stroke='#999'/>"
+    ]
+    for b in range(bins):
+        base = 0
+        for k, name in enumerate(series):
+            n = counts[name][b]
+            if not n:
+                continue
+            h = height * n / peak
+            y = _TOP + height - (height * base / peak) - h
+            body.append(
+                f"<rect x='{left + b * bar + 0.5:.1f}' y='{y:.1f}' width='{bar - 1:.1f}' height='{h:.1f}' fill='{_COLORS[k % len(_COLORS)]}'>"
+                f"<title>{html.escape(name)} [{lo + b * span / bins:.3g}, {lo + (b + 1) * span / bins:.3g}): {n}</title></rect>"
+            )
+            base += n
+    for frac in (0, 0.5, 1):
+        x = left + width * frac
+        body.append(
+            f"<text x='{x:.1f}' y='{_TOP + height + 13}' text-anchor='middle' font-size='9'>{lo + span * frac:.3g}</text>"
+        )
+    body.append(f"<text x='{left - 4}' y='{_TOP + 8}' text-anchor='end' font-size='9'>{peak}</text>")
+    body.append(
+        f"<text x='{left + width / 2}' y='{_H - 8}' text-anchor='middle' font-size='10'>{html.escape(xlabel)}</text>"
+    )
+    if len(series) > 1:
+        for k, name in enumerate(series):
+            body.append(f"<rect x='{_W - 120}' y='{_TOP + k * 14}' width='10' height='10' fill='{_COLORS[k % len(_COLORS)]}'/>"
+                        f"<text x='{_W - 106}' y='{_TOP + 9 + k * 14}' font-size='10'>{html.escape(name)}</text>")  # fmt: skip
+    return _svg(title, body)
+
+
+class _Charts:
+    def __init__(self):
+        self.items: list[tuple[str, str, str]] = []  # (key, title, svg)
+
+    def add(self, key: str, title: str, svg: str) -> None:
+        self.items.append((key, title, svg))
+
+
+def _shard_rows(output_dir: str, columns: list[str]):
+    import pyarrow.parquet as pq
+
+    for path in sorted(glob.glob(os.path.join(output_dir, "data", "*.parquet"))):
+        pf = pq.ParquetFile(path)
+        names = [c for c in columns if c in pf.schema_arrow.names]
+        for batch in pf.iter_batches(8192, columns=names):
+            yield from batch.to_pylist()
+
+
+def _handoff_records(output_dir: str, limit: int = MAX_HANDOFF_RECORDS):
+    """Records of the last hand-off in ``work/`` (what the last stage read), at most ``limit``."""
+    stages = [
+        d
+        for d in sorted(glob.glob(os.path.join(output_dir, "work", "*")))
+        if not os.path.basename(d).startswith("_")
+    ]
+    if not stages:
+        return []
+    with open(os.path.join(output_dir, "recipe.json")) as f:
+        order = [s["name"] for s in json.load(f)["recipe"]["stages"]]
+    present = {os.path.basename(d): d for d in stages}
+    last = next((present[name] for name in reversed(order) if name in present), None)
+    out = []
+    for path in sorted(glob.glob(os.path.join(last, "*.jsonl.gz"))) if last else []:
+        with gzip.open(path, "rb") as f:
+            for line in f:
+                out.append(orjson.loads(line))
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def _quarantined(output_dir: str, limit: int = 3) -> list[dict]:
+    out = []
+    for path in sorted(glob.glob(os.path.join(output_dir, "quarantine", "**", "*.jsonl"), recursive=True)):
+        with open(path, "rb") as f:
+            for line in f:
+                if line.strip():
+                    out.append(orjson.loads(line))
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def _esc(value) -> str:
+    return html.escape(str(value))
+
+
+def _clip(text: str, n: int = 600) -> str:
+    text = text or ""
+    return text if len(text) <= n else text[:n] + f" … [{len(text) - n:,} more characters]"
+
+
+def build_report(output_dir: str) -> str:
+    """The page's HTML for the run or mix folder ``output_dir``."""
+    with open(os.path.join(output_dir, "stats.json")) as f:
+        stats = json.load(f)
+    funnel = stats.get("funnel", {})
+    charts = _Charts()
+    comp, recs = funnel.get("completions", {}), funnel.get("records", {})
+    stages = [
+        ("records in", recs.get("in", 0)), ("records ok", recs.get("ok", 0)),
+        ("records quarantined", recs.get("quarantined", 0)), ("completions in", comp.get("in", 0)),
+        ("completions dropped", comp.get("dropped", 0)), ("completions kept", comp.get("kept", 0)),
+    ]  # fmt: skip
+    charts.add("funnel", "Funnel", bar_chart("Funnel", stages, "count"))
+    reasons = sorted((comp.get("dropped_by_reason") or {}).items(), key=lambda kv: -kv[1])[:12]
+    charts.add(
+        "drop_reasons",
+        "Why completions were dropped",
+        bar_chart("Why completions were dropped", reasons, "completions dropped"),
+    )
+
+    # rows: pass rates, lengths per domain
+    cols = [
+        "id",
+        "prompt_id",
+        "domain",
+        "pass_rate",
+        "reasoning",
+        "summary",
+        "completion_tokens",
+        "problem",
+        "completion",
+        "messages",
+        "teacher",
+        "verdict_reason",
+    ]
+    pass_rates, lengths, kept_ids, sample_pool = (
+        [],
+        defaultdict(lambda: {"reasoning": [], "summary": []}),
+        set(),
+        [],
+    )
+    for row in _shard_rows(output_dir, cols):
+        if row.get("pass_rate") is not None:
+            pass_rates.append(row["pass_rate"])
+        reasoning, summary = row.get("reasoning") or "", row.get("summary") or ""
+        tokens = row.get("completion_tokens")
+        chars = len(reasoning) + len(summary)
+        per_char = tokens / chars if tokens and chars else None  # this row's tokens per character
+        domain = row.get("domain") or "?"
+        for part, text in (("reasoning", reasoning), ("summary", summary)):
+            lengths[domain][part].append(len(text) * per_char if per_char else len(text) / 4)
+        kept_ids.add(row.get("id"))
+        if len(sample_pool) < 500:
+            sample_pool.append(row)
+
+    title = "Pass rate of the kept rows' prompts"
+    charts.add(
+        "pass_rate",
+        title,
+        histogram(title, {"rows": pass_rates}, "pass rate (correct / samples)", 10, 0.0, 1.0),
+    )
+    for part in ("reasoning", "summary"):
+        series = {d: v[part] for d, v in sorted(lengths.items()) if any(v[part])}
+        title = f"{part.capitalize()} length per domain"
+        xlabel = f"{part} tokens (per row: completion tokens × its share of characters)"
+        charts.add(f"{part}_tokens", title, histogram(title, series, xlabel, 30, 0.0))
+
+    # hand-off records: language consistency, completions that did not make it
+    handoff = _handoff_records(output_dir)
+    consistency, dropped_pool = [], []
+    for record in handoff:
+        for i, c in enumerate(record.get("completions") or []):
+            lang = (c.get("filters") or {}).get("language")
+            if lang and lang.get("consistency") is not None:
+                consistency.append(lang["consistency"])
+            row_id = f"{record.get('id')}/{c.get('sample_index', i)}"
+            if row_id not in kept_ids and len(dropped_pool) < 500:
+                verdict = c.get("verdict") or {}
+                why = (
+                    f"verdict {verdict['label']}/{verdict['reason']}"
+                    if verdict and verdict.get("label") != "pass"
+                    else "passed, not selected (policy or pass-rate window)"
+                )
+                dropped_pool.append({"record": record, "completion": c, "why": why})
+
+    title = "Language consistency of the chains of thought"
+    xlabel = "share of words in the target language (completions that reached the last stage)"
+    charts.add(
+        "language_consistency", title, histogram(title, {"completions": consistency}, xlabel, 20, 0.0, 1.0)
+    )
+
+    gen = stats.get("generation") or {}
+    rng = random.Random(0)
+    kept_sample = rng.sample(sample_pool, min(SAMPLE_ROWS, len(sample_pool)))
+    dropped_sample = rng.sample(dropped_pool, min(SAMPLE_ROWS, len(dropped_pool)))
+    return _page(
+        output_dir, stats, charts, gen, kept_sample, dropped_sample, _quarantined(output_dir), len(handoff)
+    )
+
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:1rem}
+figure{margin:0;border:1px solid #eee;padding:.5rem}figure svg{width:100%;height:auto;font-family:inherit}
+table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+pre{white-space:pre-wrap;font-size:.8rem;background:#f7f7f7;padding:.5rem;margin:.25rem 0}
+.why{color:#b23a48;font-weight:600}#status{color:#666;font-size:.8rem}
+"""
+
+# counts the charts that drew (an SVG with marks inside each figure) and any script error; a test
+# reads the result from the rendered DOM
+_SCRIPT = """
+window.r1Errors=[];window.addEventListener('error',function(e){window.r1Errors.push(String(e.message))});
+document.addEventListener('DOMContentLoaded',function(){
+  var figs=document.querySelectorAll('figure.chart'),drawn=0;
+  figs.forEach(function(f){var s=f.querySelector('svg');var box=s&&s.getBBox?s.getBBox():null;
+    if(s&&s.querySelectorAll('path,rect,text,use').length>0&&box&&box.width>0){drawn++;f.dataset.drawn='1'}});
+  document.body.dataset.charts=String(figs.length);document.body.dataset.drawn=String(drawn);
+  document.body.dataset.errors=String(window.r1Errors.length);
+  document.getElementById('status').textContent=drawn+'/'+figs.length+' charts drawn';
+});
+"""
+
+
+def _page(output_dir, stats, charts, gen, kept, dropped, quarantined, handoff_n) -> str:
+    funnel = stats.get("funnel", {})
+    comp, recs = funnel.get("completions", {}), funnel.get("records", {})
+    name = stats.get("recipe") or stats.get("mix") or os.path.basename(output_dir)
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>r1data report: {_esc(name)}</title><style>{_STYLE}</style><script>{_SCRIPT}</script></head><body>",
+        f"<h1>r1data report: {_esc(name)}</h1><p id='status'></p>",
+        f"<p>records in {recs.get('in', 0):,} (ok {recs.get('ok', 0):,}, quarantined {recs.get('quarantined', 0):,}); "
+        f"completions in {comp.get('in', 0):,} → kept <b>{comp.get('kept', 0):,}</b>, dropped {comp.get('dropped', 0):,}. "
+        f"Fingerprint <code>{_esc(stats.get('fingerprint', '–'))}</code>.</p>",
+    ]
+    if gen:
+        per_row = gen.get("completion_tokens_per_kept_row")
+        parts.append(
+            "<h2>Generation cost</h2><table><tr><th>requests sent</th><th>completion tokens</th>"
+            "<th>completion tokens per kept row</th><th>tokens/s per task</th></tr>"
+            f"<tr><td>{_esc(gen.get('requests_sent', '–'))}</td><td>{_esc(gen.get('tokens_completion', '–'))}</td>"
+            f"<td><b>{_esc(per_row)}</b></td><td>{_esc(gen.get('completion_tokens_per_s', '–'))}</td></tr></table>"
+        )
+    else:
+        parts.append(
+            "<h2>Generation cost</h2><p>This run generated nothing (it curated existing completions).</p>"
+        )
+    if stats.get("quotas"):
+        parts.append(
+            "<h2>Quotas</h2><table><tr><th>quota</th><th>requested</th><th>achieved</th><th>source acceptance</th><th>tokens per row</th></tr>"
+        )
+        for q in stats["quotas"]:
+            parts.append(
+                f"<tr><td>{_esc(q['name'])}</td><td>{_esc(q['requested'])}</td><td>{_esc(q['achieved'])}</td>"
+                f"<td>{_esc(q.get('acceptance'))}</td><td>{_esc(q.get('tokens_per_row'))}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append("<h2>Charts</h2><div class='charts'>")
+    for key, title, svg in charts.items:
+        parts.append(f"<figure class='chart' id='chart-{key}' aria-label='{_esc(title)}'>{svg}</figure>")
+    parts.append("</div>")
+    parts.append(f"<h2>Kept rows (a sample of {len(kept)})</h2>")
+    for row in kept:
+        parts.append(
+            f"<h3>{_esc(row.get('id'))} <small>{_esc(row.get('domain'))}, teacher {_esc(row.get('teacher'))}, "
+            f"pass rate {_esc(round(row['pass_rate'], 3) if row.get('pass_rate') is not None else '–')}</small></h3><pre>{_esc(_clip(row.get('problem') or ''))}</pre>"
+            f"<pre>{_esc(_clip(row.get('reasoning') or '', 400))}</pre><pre>{_esc(_clip(row.get('summary') or '', 400))}</pre>"
+        )
+    parts.append(
+        f"<h2>Completions that were not kept (a sample of {len(dropped)}, from {handoff_n:,} hand-off records)</h2>"
+    )
+    if not dropped:
+        parts.append("<p>None left in the last hand-off (drops of earlier steps are counted in the funnel; "
+                     "<code>exclusions:</code> on a step keeps them).</p>")  # fmt: skip
+    for d in dropped:
+        r, c = d["record"], d["completion"]
+        parts.append(
+            f"<h3>{_esc(r.get('id'))} <span class='why'>{_esc(d['why'])}</span></h3>"
+            f"<pre>{_esc(_clip(str(r.get('prompt') or ''), 300))}</pre><pre>{_esc(_clip(c.get('text') or '', 400))}</pre>"
+        )
+    if quarantined:
+        parts.append("<h2>Quarantined input (a sample)</h2><table><tr><th>reason</th><th>line</th></tr>")
+        for q in quarantined:
+            reason = q.get("reason") or q.get("quarantine_reason") or q.get("error")
+            parts.append(
+                f"<tr><td class='why'>{_esc(reason)}</td><td><pre>{_esc(_clip(json.dumps(q, ensure_ascii=False), 300))}</pre></td></tr>"
+            )
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def write_report(output_dir: str, out_path: str | None = None) -> str:
+    """Write ``report.html`` (default ``DIR/report.html``)."""
+    out_path = out_path or os.path.join(output_dir, "report.html")
+    page = build_report(output_dir)
+    from r1data.io.writers import write_atomic
+
+    write_atomic(out_path, page.encode("utf-8"))
+    return out_path
