@@ -66,7 +66,10 @@ def check_folder(output_dir: str) -> dict:
         )
     from huggingface_hub import DatasetCard
 
-    card = DatasetCard.load(os.path.join(output_dir, "README.md"))
+    try:
+        card = DatasetCard.load(os.path.join(output_dir, "README.md"))
+    except Exception as exc:  # unparsable front matter
+        raise PublishError(f"refusing to publish: the card's metadata does not validate: {exc}") from None
     license_ = (card.data.to_dict() or {}).get("license")
     if not license_ or (license_ in ("unknown", "other") and not card.data.to_dict().get("license_name")):
         raise PublishError(
@@ -115,6 +118,8 @@ def publish(
     files = published_files(output_dir)
     if dry_run:
         return {"url": None, "files": files, "commit": None}
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        raise PublishError("HF_HUB_OFFLINE is set: publishing needs the Hub (unset it, or use --dry-run)")
     from huggingface_hub import HfApi, get_token
 
     token = get_token()

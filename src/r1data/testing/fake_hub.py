@@ -24,6 +24,7 @@ class FakeHub:
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Authorization)
         self.private: dict[str, bool] = {}
         self.shas: dict[str, str] = {}  # commit sha → branch
+        self.fail_commits_with: str | None = None  # answer commits 500 with this text (error-path tests)
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,7 +67,16 @@ class FakeHub:
                 url = urlparse(self.path)
                 parts = [unquote(p) for p in url.path.strip("/").split("/")]
                 body = self._body()
-                if url.path == "/api/validate-yaml":
+                if url.path == "/api/validate-yaml":  # the Hub's check, reduced to: the front matter parses
+                    import yaml
+
+                    content = json.loads(body).get("content", "")
+                    try:
+                        meta = yaml.safe_load(content.split("---")[1]) if content.startswith("---") else {}
+                        if not isinstance(meta, dict):
+                            raise ValueError("metadata is not a mapping")
+                    except Exception as exc:
+                        return self._send(400, f"Invalid metadata in README.md: {exc}".encode())
                     return self._send(200, {"errors": [], "warnings": []})
                 if not self._authorised():
                     return None
@@ -84,7 +94,7 @@ class FakeHub:
                             },
                         )
                     hub.repos[repo] = {"main": {}}
-                    hub.private[repo] = bool(spec.get("private"))
+                    hub.private[repo] = bool(spec.get("private")) or spec.get("visibility") == "private"
                     return self._send(200, {"url": f"{hub.url}/datasets/{repo}", "name": repo})
                 # /api/datasets/{org}/{name}/{action}/{revision…}
                 if len(parts) >= 5 and parts[:2] == ["api", "datasets"]:
@@ -105,6 +115,8 @@ class FakeHub:
                             },
                         )
                     if action == "commit":
+                        if hub.fail_commits_with is not None:
+                            return self._send(500, {"error": hub.fail_commits_with})
                         return self._commit(repo, rev, body, parse_qs(url.query))
                     if action == "paths-info":
                         form = parse_qs(body.decode()) if body and not body.startswith(b"{") else {}
