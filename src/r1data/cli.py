@@ -163,6 +163,24 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mix(args: argparse.Namespace) -> int:
+    from r1data.commands.mix import load_mix_recipe, run_mix
+
+    recipe = load_mix_recipe(args.recipe)
+    output = args.output or os.path.join("outputs", recipe.name)
+    stats = run_mix(recipe, output)
+    print(f"r1data mix '{recipe.name}': {stats['funnel']['rows']:,} rows in {output}")
+    print(f"{'quota':<32}{'requested':>11}{'available':>11}{'achieved':>10}{'repeated':>10}")
+    for q in stats["quotas"]:
+        print(
+            f"{q['name']:<32}{q['requested']:>11,}{q['available']:>11,}{q['achieved']:>10,}{q['repeated']:>10,}"
+        )
+    dropped = stats["funnel"]["completions"]["dropped_by_reason"]
+    print("dropped: " + (", ".join(f"{k} {v:,}" for k, v in dropped.items()) or "none"))
+    print(f"card: {os.path.join(output, 'README.md')}\nreport: {os.path.join(output, 'report.html')}")
+    return 0
+
+
 def _cmd_publish(args: argparse.Namespace) -> int:
     from r1data.commands.publish import PublishError, publish
 
@@ -259,6 +277,17 @@ def make_parser() -> argparse.ArgumentParser:
     status.add_argument("output", help="the run's output folder")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(func=_cmd_status, quiet=True, log_level="WARNING")
+
+    mix = sub.add_parser(
+        "mix",
+        help="the final SFT set from several curated sets, with quotas per subset and domain",
+        description="Read a mix recipe (YAML: sources, subsets with totals and per-domain quotas, shortage "
+        "policy, seed), dedup and decontaminate across sources, fill the quotas by a seeded shuffle, and "
+        "write a Hub-layout folder (one config per subset and `all`) with stats.json, the card and report.html.",
+    )
+    mix.add_argument("recipe", help="mix recipe YAML, e.g. recipes/mix.yaml")
+    mix.add_argument("--output", "-o", help="output directory (default: outputs/<mix name>)")
+    mix.set_defaults(func=_cmd_mix, quiet=True, log_level="WARNING")
 
     pub = sub.add_parser(
         "publish",

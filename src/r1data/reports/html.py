@@ -126,7 +126,7 @@ class _Charts:
 def _shard_rows(output_dir: str, columns: list[str]):
     import pyarrow.parquet as pq
 
-    for path in sorted(glob.glob(os.path.join(output_dir, "data", "*.parquet"))):
+    for path in sorted(glob.glob(os.path.join(output_dir, "data", "**", "*.parquet"), recursive=True)):
         pf = pq.ParquetFile(path)
         names = [c for c in columns if c in pf.schema_arrow.names]
         for batch in pf.iter_batches(8192, columns=names):
