@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from r1data.pipelines import load_recipe, run_recipe
 from r1data.pipelines.recipe import Recipe
 from tests.conftest import REPO, record, shared_file, write_jsonl
@@ -76,3 +78,45 @@ def test_no_verification_claim_without_a_verify_step_and_license_citation_source
     assert "@misc{x, title={X}}" in card.text
     unlicensed = recipe.model_copy(update={"card": recipe.card.model_copy(update={"license": None})})
     assert _card(run_recipe(unlicensed, str(tmp_path / "out2"))).data.license == "unknown"
+
+
+def test_the_card_reports_the_verifiers_agreement_on_a_labelled_calibration_set(tmp_path):
+    """`card: {calibration: …}`: the run's verifiers score a labelled set (Qwen2.5-Math's 800 graded
+    samples, through a mapping) and the card says how often they agree with the labels."""
+    import json as _json
+
+    from r1data.verifiers.calibration import calibrate
+
+    source = REPO.parent / "shared" / "data" / "model_outputs" / "qwen25math7b_instruct_math_8samples.jsonl"
+    if not source.exists():
+        pytest.skip("../shared/data is absent")
+    mapping = {
+        "id": "idx",
+        "prompt": "question",
+        "reference.answer": "gt",
+        "completions": {"column": "code", "each": "text"},
+    }
+    data = load_recipe(str(REPO / "recipes/quickstart.yaml")).model_dump()
+    data["card"]["calibration"] = {"path": str(source), "mapping": mapping, "label": "score"}
+    out = tmp_path / "cal"
+    run_recipe(Recipe.model_validate(data), str(out))
+    cal = _json.loads((out / "stats.json").read_text())["calibration"]
+    labels = [
+        bool(s)
+        for line in source.read_text().splitlines()
+        if line.strip()
+        for s in _json.loads(line)["score"]
+    ]
+    assert cal["pairs"] == len(labels) == 800 and cal["agreement"] >= 0.99
+    assert cal["false_accepts"] + cal["false_rejects"] == round(
+        (1 - cal["agreement"]) * (800 - cal["undecided"])
+    )
+    card = (out / "README.md").read_text()
+    assert f"agree with the labels on **{cal['agreement']:.1%}**" in card
+    # one label per completion, or a clear error
+    bad = tmp_path / "bad.jsonl"
+    row = _json.loads(source.read_text().splitlines()[0])
+    row["score"] = row["score"][:3]
+    bad.write_text(_json.dumps(row) + "\n")
+    with pytest.raises(ValueError, match="3 labels for 8 completions"):
+        calibrate(str(bad), mapping, "score")

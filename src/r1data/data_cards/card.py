@@ -122,6 +122,19 @@ def _verification_text(recipe, prov: dict) -> str:
     return text
 
 
+def _calibration_text(cal: dict | None) -> str:
+    if not cal:
+        return ""
+    if cal["agreement"] is None:
+        return f"\n\nOn the labelled calibration set `{cal['path']}` the verifiers decided none of {cal['pairs']} pairs."
+    return (
+        f"\n\nMeasured on the labelled calibration set `{os.path.basename(cal['path'])}` ({cal['pairs']} "
+        f"completion/label pairs): the verifiers agree with the labels on **{cal['agreement']:.1%}** of the "
+        f"{cal['pairs'] - cal['undecided']} they decided ({cal['false_accepts']} false accepts, "
+        f"{cal['false_rejects']} false rejects; {cal['undecided']} left undecided)."
+    )
+
+
 def render_card(recipe, stats: dict, output_dir: str | None = None) -> str:
     funnel, prov = stats["funnel"], stats["provenance"]
     rows = funnel["completions"]["kept"]
@@ -211,7 +224,7 @@ def render_card(recipe, stats: dict, output_dir: str | None = None) -> str:
             f"| `{f.name}` | {f.type} | {FIELD_DESCRIPTIONS.get(f.name, '')} |" for f in SFT_SCHEMA
         ),
         stages="; ".join(_stage_text(stage) for stage in recipe.stages),
-        verification=_verification_text(recipe, prov),
+        verification=_verification_text(recipe, prov) + _calibration_text(stats.get("calibration")),
         generation=_generation_text(stats.get("generation") or {}, recipe),
         versions=", ".join(f"{k} {v}" for k, v in stats["versions"].items()),
         records_in=funnel["records"]["in"],

@@ -204,6 +204,11 @@ class CardSpec(_Strict):
     )
     citation: str | None = Field(None, description="BibTeX for the card's Citation section.")
     limitations: str | None = Field(None, description="More limitations for the card, beside r1data's own.")
+    calibration: dict[str, Any] | None = Field(
+        None,
+        description="A labelled set the run's verifiers are measured on for the card: {path, mapping?, "
+        "label?} (see r1data.verifiers.calibration).",
+    )
 
 
 class Recipe(_Strict):

@@ -420,6 +420,12 @@ def finish_run(recipe: Recipe, output_dir: str) -> RunResult:
         "shards": shards,
         "stages": stage_stats,
     }
+    if recipe.card.calibration:
+        from r1data.core.paths import resolve_path
+        from r1data.verifiers.calibration import calibrate
+
+        spec = recipe.card.calibration
+        stats["calibration"] = calibrate(resolve_path(spec["path"]), spec.get("mapping"), spec.get("label"))
     stats_path = os.path.join(output_dir, "stats.json")
     write_atomic(stats_path, json.dumps(stats, indent=2, ensure_ascii=False).encode("utf-8"))
     card_path = write_card(recipe, stats, output_dir)

@@ -1,0 +1,62 @@
+"""The verifier's measured agreement with labelled data: a recipe's ``card: {calibration: …}``.
+
+A calibration set is a JSONL file of prompt records with completions whose correctness a grader or a
+person has labelled — r1data's own layout (each completion's ``label``: true/false), or another tool's
+through a column mapping with ``label: FIELD`` naming the raw records' field that holds one label per
+completion (a list, or one value for one completion; e.g. the ``score`` of Qwen2.5-Math's and
+SkyThought's dumps). The same verifiers as the run score it; the card reports the agreement, false
+accepts and false rejects, so a reader knows how far the verdicts behind the rows can be trusted.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+import orjson
+
+
+def _raw_lines(path: str) -> list[dict]:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        return [orjson.loads(line) for line in f if line.strip()]
+
+
+def calibrate(
+    path: str, mapping: dict | None = None, label: str | None = None, workers: int | None = None
+) -> dict:
+    from r1data.io.mapping import ColumnMapping
+    from r1data.verifiers.registry import CHECKERS, checker_pool
+    from r1data.verifiers.runner import iter_verified
+
+    raw = _raw_lines(path)
+    mapper = ColumnMapping(mapping) if mapping else None
+    records = []
+    for i, row in enumerate(raw):
+        record = mapper(row) if mapper else dict(row)
+        record.setdefault("id", str(i))
+        record.setdefault("domain", "math")
+        labels = row.get(label) if label else [c.get("label") for c in record.get("completions") or []]
+        labels = labels if isinstance(labels, list) else [labels]
+        completions = record.get("completions") or []
+        if len(labels) != len(completions):
+            raise ValueError(
+                f"calibration {path}, record {i}: {len(labels)} labels for {len(completions)} completions"
+            )
+        for c, value in zip(completions, labels, strict=True):
+            c["_label"] = bool(value)
+        records.append(record)
+    out = records
+    for domain in sorted({r["domain"] for r in records}):
+        with checker_pool(CHECKERS[domain], workers) as pool:
+            out = list(iter_verified(pool, out, domain))
+    pairs = [(c.get("correct"), c["_label"]) for r in out for c in r.get("completions") or []]
+    decided = [(v, lab) for v, lab in pairs if v is not None]
+    agree = sum(v == lab for v, lab in decided)
+    return {
+        "path": path,
+        "pairs": len(pairs),
+        "undecided": len(pairs) - len(decided),
+        "agreement": round(agree / len(decided), 4) if decided else None,
+        "false_accepts": sum(v and not lab for v, lab in decided),
+        "false_rejects": sum(lab and not v for v, lab in decided),
+    }
