@@ -24,6 +24,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.detach and not hasattr(result, "funnel"):
         print(f"r1data run '{recipe.name}' submitted to Slurm: jobs {', '.join(result.jobs)}")
         print(f"follow it with: r1data status {result.output_dir}")
+        if recipe.output.push_to_hub:
+            print(f"output.push_to_hub is not done by a detached run: when it has finished, "
+                  f"r1data publish {result.output_dir} {recipe.output.push_to_hub}")  # fmt: skip
         return 0
     print(f"\nr1data run '{recipe.name}' finished\n")
     print(format_funnel(result.funnel))
@@ -444,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"r1data {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:  # a run that failed or cannot start now (its message says why)
+        print(f"r1data {args.command}: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -120,3 +120,27 @@ def test_the_card_reports_the_verifiers_agreement_on_a_labelled_calibration_set(
     bad.write_text(_json.dumps(row) + "\n")
     with pytest.raises(ValueError, match="3 labels for 8 completions"):
         calibrate(str(bad), mapping, "score")
+
+
+def test_calibration_reads_labels_as_words_and_counts_what_it_cannot_verify(tmp_path):
+    import json as _json
+
+    from r1data.verifiers.calibration import calibrate
+
+    rows = [
+        {"id": "m", "domain": "math", "prompt": "1+1?", "reference": {"answer": "2"},
+         "completions": [{"text": "<think>x</think> $\\\\boxed{2}$", "label": "true"},
+                         {"text": "<think>x</think> $\\\\boxed{3}$", "label": "false"},
+                         {"text": "<think>x</think> $\\\\boxed{2}$", "label": None}]},
+        {"id": "s", "domain": "science", "prompt": "Why is the sky blue?", "reference": {"answer": "Rayleigh"},
+         "completions": [{"text": "Rayleigh scattering.", "label": True}]},
+    ]  # fmt: skip
+    path = tmp_path / "cal.jsonl"
+    path.write_text("".join(_json.dumps(r) + "\n" for r in rows))
+    cal = calibrate(str(path))
+    assert cal["agreement"] == 1.0 and (cal["false_accepts"], cal["false_rejects"]) == (0, 0)
+    assert (cal["pairs"], cal["unlabelled"], cal["no_rule_verifier"]) == (4, 1, 1)
+    rows[0]["completions"][0]["label"] = "maybe"
+    path.write_text("".join(_json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match="'maybe' is not true/false"):
+        calibrate(str(path))

@@ -23,7 +23,7 @@ from r1data.generators.rollouts import (
 from r1data.pipelines import load_recipe, run_recipe
 from r1data.pipelines.recipe import resolve_path
 from r1data.testing.fake_chat_server import FakeChatServer
-from tests.engine.conftest import ENGINE_ARGS, REPO, SERVED_NAME, engine_env, vllm_python
+from tests.engine.conftest import ENGINE_ARGS, REPO, SERVED_NAME, offline_engine_env, vllm_python
 from tests.engine.teacher import MATH_ANSWERS, NON_REASONING_ANSWERS, read_jsonl
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,9 @@ def test_offline_engine_n_samples_then_verify_then_resume(tiny_model, tmp_path):
     cmd = [str(bin_dir / "r1data"), "generate", REASONING, str(out), "--vllm-model", tiny_model,
            "--model", "tiny-teacher", "-n", "3", "--max-tokens", "200", "--seed", "7", "--quiet",
            "--gpu-memory-utilization", "0.1", *ENGINE_ARGS]  # fmt: skip
-    first = subprocess.run(cmd, capture_output=True, text=True, env=engine_env(), cwd=REPO, timeout=600)
+    first = subprocess.run(
+        cmd, capture_output=True, text=True, env=offline_engine_env(), cwd=REPO, timeout=600
+    )
     assert first.returncode == 0, first.stderr[-3000:]
     assert "requests sent 18, from cache 0" in first.stdout
 
@@ -78,7 +80,9 @@ def test_offline_engine_n_samples_then_verify_then_resume(tiny_model, tmp_path):
     assert labels == {rid: {"fail" if rid == "rs-sq" else "pass"} for rid in MATH_ANSWERS}
 
     # a rerun finds every request in the cache and never starts the engine
-    again = subprocess.run(cmd, capture_output=True, text=True, env=engine_env(), cwd=REPO, timeout=600)
+    again = subprocess.run(
+        cmd, capture_output=True, text=True, env=offline_engine_env(), cwd=REPO, timeout=600
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     assert "requests sent 0, from cache 18" in again.stdout
     assert read_jsonl(out) == records
@@ -285,7 +289,7 @@ stages:
     out = tmp_path / "out"
     r1data = str(Path(vllm_python()).parent / "r1data")
     run = subprocess.run([r1data, "run", str(recipe), "--output", str(out)], capture_output=True, text=True,
-                         env=engine_env(), cwd=REPO, timeout=600)  # fmt: skip
+                         env=offline_engine_env(), cwd=REPO, timeout=600)  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     stats = json.loads((out / "stats.json").read_text())
     assert stats["funnel"]["completions"]["in"] == 12 and stats["funnel"]["completions"]["kept"] == 10

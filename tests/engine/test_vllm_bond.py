@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.engine.conftest import REPO, engine_env, vllm_python
+from tests.engine.conftest import REPO, offline_engine_env, vllm_python
 from tests.engine.teacher import MATH_ANSWERS, read_jsonl
 from tests.engine.test_vllm import REASONING, expected_math
 
@@ -44,7 +44,9 @@ baseline: false
 """)
     out = tmp_path / "bond"
     cmd = [sys.executable, "-m", "r1data.cli", "bond", str(recipe), "--output", str(out)]
-    first = subprocess.run(cmd, capture_output=True, text=True, env=engine_env(), cwd=REPO, timeout=880)
+    first = subprocess.run(
+        cmd, capture_output=True, text=True, env=offline_engine_env(), cwd=REPO, timeout=880
+    )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     summary = json.loads((out / "bond.json").read_text())
     rounds = summary["rounds"]
@@ -58,10 +60,16 @@ baseline: false
         assert sampled["sampling"]["vllm_model"] == entry["policy"] and sampled["n_samples"] == 3 * 6
         # the teacher answers every prompt with its memorised trace: five right, rs-sq wrong; the best of
         # each right prompt's samples becomes one SFT row, the wrong prompt none
-        rows = [r for f in sorted((here / "best" / "data").glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+        rows = [
+            r
+            for f in sorted((here / "best" / "data").glob("*.parquet"))
+            for r in pq.read_table(f).to_pylist()
+        ]
         assert sorted(r["prompt_id"] for r in rows) == sorted(set(MATH_ANSWERS) - {"rs-sq"})
         assert all(r["messages"][-1]["content"] == expected_math(r["prompt_id"]) for r in rows)
-        assert entry["kept_rows"] == 5 and entry["funnel"]["records"]["dropped_by_reason"] == {"no_correct": 1}
+        assert entry["kept_rows"] == 5 and entry["funnel"]["records"]["dropped_by_reason"] == {
+            "no_correct": 1
+        }
         # the round trained a new model that still answers as the data taught it
         assert entry["model"] == str(here / "model") and (here / "model" / "README.md").exists()
         assert entry["eval"]["pass@1"] == pytest.approx(5 / 6) and entry["eval"]["n_prompts"] == 6
@@ -70,13 +78,19 @@ baseline: false
             rid: 0 if rid == "rs-sq" else 2 for rid in MATH_ANSWERS
         }
     before, after = _weights(Path(tiny_model)), _weights(out / "round-2" / "model")
-    changed = [k for k in after if k in before and before[k].shape == after[k].shape and (before[k] != after[k]).any()]
+    changed = [
+        k
+        for k in after
+        if k in before and before[k].shape == after[k].shape and (before[k] != after[k]).any()
+    ]
     assert changed, "round 2's model has the teacher's weights: nothing was trained"
     report = (out / "report.md").read_text()
     assert "| 1 |" in report and "| 2 |" in report and "83.3" in report
 
     # a relaunch finds every step done and runs none of them
-    again = subprocess.run(cmd, capture_output=True, text=True, env=engine_env(), cwd=REPO, timeout=300)
+    again = subprocess.run(
+        cmd, capture_output=True, text=True, env=offline_engine_env(), cwd=REPO, timeout=300
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count("done before, skipped") == 8, again.stdout
     assert json.loads((out / "bond.json").read_text())["rounds"] == rounds

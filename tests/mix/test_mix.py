@@ -186,3 +186,24 @@ def test_the_shipped_mix_recipe_asks_for_r1s_600k_and_200k():
         "science": 60_000,
         "logic": 60_000,
     }
+
+
+def test_rows_without_a_prompt_are_counted_and_answers_without_completion_column_are_kept(tmp_path):
+    """A source with only problem/messages/domain: different answers to one prompt are different rows
+    (the row is its whole conversation); a row without a prompt is dropped with its reason."""
+    rows = [_row(i, "qa", "One question?", f"Answer {i}.") for i in range(3)]
+    rows.append(_row(3, "qa", None, "no question"))
+    table = pa.Table.from_pylist(rows, schema=SFT_SCHEMA).select(["problem", "messages", "domain"])
+    (tmp_path / "src" / "data").mkdir(parents=True)
+    pq.write_table(table, tmp_path / "src" / "data" / "train-00000-of-00001.parquet")
+    recipe = MixRecipe.model_validate({
+        "name": "m", "sources": [{"name": "s", "path": str(tmp_path / "src")}],
+        "subsets": {"qa": {"sources": ["s"], "total": 3}}, "card": {"license": "mit"},
+    })  # fmt: skip
+    stats = run_mix(recipe, str(tmp_path / "out"))
+    funnel = stats["funnel"]["completions"]
+    assert funnel["kept"] == 3 and funnel["dropped_by_reason"] == {"no_prompt": 1}
+    assert funnel["in"] == funnel["kept"] + funnel["dropped"]
+    with pytest.raises(ValueError, match="ask for 150 rows, more than total 100"):
+        MixRecipe.model_validate({**recipe.model_dump(), "subsets": {"qa": {"sources": ["s"], "total": 100,
+                                  "domains": {"math": 50, "code": 0.5, "science": 0.5}}}})  # fmt: skip

@@ -129,6 +129,15 @@ def test_a_stage_overrides_the_recipes_executor(slurm, tmp_path):
     run_recipe(Recipe.model_validate(data), str(mixed))
     assert _published(mixed) == _published(reference)
     assert [s["executor"] for s in run_status(str(mixed))["stages"]] == ["slurm", "local"]
+    # an override names only what changes (the type and partition come from the recipe's executor)
+    gpu = json.loads(json.dumps(data))
+    gpu["executor"] = {"type": "slurm", "partition": "cpu", "tasks": 2}
+    gpu["stages"][0]["executor"] = {"partition": "gpu", "gpus": 1, "cpus_per_task": 8}
+    spec = Recipe.model_validate(gpu).stage_executor(0)
+    assert (spec.type, spec.partition, spec.gpus, spec.cpus_per_task, spec.tasks) == ("slurm", "gpu", 1, 8, 2)
+    gpu["stages"][0]["executor"] = {"address": "auto"}
+    with pytest.raises(ValueError, match="stage 'verify': executor"):
+        Recipe.model_validate(gpu)
     with pytest.raises(ValueError, match="needs a `partition`"):
         Recipe.model_validate({**data, "executor": {"type": "slurm"}})
     with pytest.raises(ValueError, match="takes no \\['address'\\]"):
@@ -325,6 +334,10 @@ def test_detach_submits_and_status_follows_the_run_to_its_end(slurm, tmp_path):
                          capture_output=True, text=True, env=slurm.env, timeout=120)  # fmt: skip
     assert run.returncode == 0 and "submitted to Slurm: jobs" in run.stdout, run.stderr[-2000:]
     assert not (out / "stats.json").exists()  # it returned before the run ended
+    # relaunching while its jobs are queued would run the missing tasks twice: refused
+    again = subprocess.run([*r1data, "run", str(yaml_path), "--output", str(out)],
+                           capture_output=True, text=True, env=slurm.env, timeout=120)  # fmt: skip
+    assert again.returncode == 1 and "still queued or running" in again.stderr, again.stderr[-1000:]
     texts = []
 
     def finished():

@@ -34,7 +34,11 @@ def hub():
 
 
 def _env(tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_OFFLINE") and k not in ("HF_TOKEN", "HF_ENDPOINT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_OFFLINE") and k not in ("HF_TOKEN", "HF_ENDPOINT")
+    }
     env.update(HF_HOME=str(tmp_path / "hf_home"), HF_HUB_DISABLE_XET="1", **extra)
     return env
 
@@ -144,3 +148,21 @@ def test_a_recipe_pushes_when_it_says_push_to_hub(hub, tmp_path):
     assert hub.commits[0]["files"][0] == "README.md" and all(
         f.startswith("data/") for f in hub.commits[0]["files"][1:]
     )
+
+
+def test_republishing_with_other_shards_leaves_no_old_shard(run_dir, hub, tmp_path):
+    env = _env(tmp_path, HF_TOKEN=TOKEN)
+    first = _copy(run_dir, tmp_path, "first")
+    old = tmp_path / "old_shard"
+    shutil.copy(next((first / "data").glob("*.parquet")), old)
+    # the same repo first received a shard under another name (as a run with other task counts writes)
+    (first / "data" / "train-00000-of-00001.parquet").rename(first / "data" / "train-00000-of-00002.parquet")
+    shutil.copy(old, first / "data" / "train-00001-of-00002.parquet")
+    assert _publish(str(first), "org/re", "--endpoint", hub.url, env=env).returncode == 0
+    assert _publish(str(run_dir), "org/re", "--endpoint", hub.url, env=env).returncode == 0
+    files = sorted(hub.repos["org/re"]["main"])
+    assert files == ["README.md", *sorted(f"data/{p.name}" for p in (run_dir / "data").glob("*.parquet"))]
+    assert hub.commits[-1]["deleted"] == [
+        "data/train-00000-of-00002.parquet",
+        "data/train-00001-of-00002.parquet",
+    ]

@@ -100,7 +100,15 @@ def test_bond_recipe_steps_parse_with_the_commands_they_run(path, monkeypatch):
         config = config_from_args(GenerationConfig, args, think_prefix=not args.no_think_prefix)
         assert config.vllm_model == "policy" and config.n == sampling["n"]
         assert config.max_tokens == sampling["max_tokens"]
-    argv = [*_train_argv(recipe.train), "--model_name_or_path", "p", "--dataset_name", "d", "--output_dir", "o"]
+    argv = [
+        *_train_argv(recipe.train),
+        "--model_name_or_path",
+        "p",
+        "--dataset_name",
+        "d",
+        "--output_dir",
+        "o",
+    ]
     _, model, args = common.parse(trl.SFTConfig, [*argv, "--use_cpu", "true", "--bf16", "false"])
     assert model.model_name_or_path == "p" and args.output_dir == "o"
     assert args.learning_rate == recipe.train["learning_rate"]

@@ -205,7 +205,9 @@ class Bond:
                 break
             argv = ["train", "sft", *_train_argv(r.train), "--model_name_or_path", policy]
             argv += ["--dataset_name", best, "--output_dir", model]
-            self.step("train", os.path.join(model, "README.md"), argv, sys.executable, logs)
+            # trainer_state.json lands in the model folder only when training finished (TRL writes a
+            # README.md there at every checkpoint: not a sign of the end)
+            self.step("train", os.path.join(model, "trainer_state.json"), argv, sys.executable, logs)
             entry["model"] = model
             entry["eval"] = self.evaluate(model, os.path.join(here, "eval"), logs)
             self.summary["rounds"].append(entry)

@@ -73,10 +73,15 @@ class SubsetSpec(_Strict):
     def _quotas(self) -> SubsetSpec:
         if self.domains:
             shares = [v for v in self.domains.values() if v <= 1]
+            counts = sum(v for v in self.domains.values() if v > 1)
             if shares and self.total is None:
                 raise ValueError("domain shares need the subset's `total`")
             if sum(shares) > 1 + 1e-9:
                 raise ValueError(f"domain shares sum to {sum(shares)} > 1")
+            if self.total is not None and counts + sum(shares) * self.total > self.total + 1e-9:
+                raise ValueError(
+                    f"domain quotas ask for {counts + sum(shares) * self.total:g} rows, more than total {self.total}"
+                )
         elif self.total is None:
             raise ValueError("a subset needs `total` or `domains`")
         return self
@@ -207,8 +212,12 @@ def run_mix(recipe: MixRecipe, output_dir: str) -> dict:
             pl.lit(source.name).alias("_source"),
             pl.lit(order).alias("_order"),
             pl.col("problem").map_elements(_norm, return_dtype=pl.String).alias("_prompt"),
-            pl.col("completion").map_elements(lambda c: json.dumps(c.to_list() if hasattr(c, "to_list") else c, default=str), return_dtype=pl.String).alias("_completion"),
+            # a row is its whole conversation (prompt and answer): sources without `completion` too
+            pl.col("messages").map_elements(lambda c: json.dumps(c.to_list() if hasattr(c, "to_list") else c, default=str), return_dtype=pl.String).alias("_completion"),
         )  # fmt: skip
+        no_prompt = frame["problem"].is_null() | (frame["_prompt"] == "")
+        drop("no_prompt", int(no_prompt.sum()))
+        frame = frame.filter(~no_prompt)
         if recipe.dedup:
             earlier = (
                 frame["_prompt"].is_in(list(seen_prompts))
@@ -314,13 +323,15 @@ def _write(recipe, output_dir, parts, quotas, rows_in, kept, dropped, source_sta
     from r1data.schemas.features import SFT_SCHEMA
 
     data = os.path.join(output_dir, "data")
+    if os.path.isdir(data):  # a rerun: no shard or subset of an earlier mix may stay
+        import shutil
+
+        shutil.rmtree(data)
     shards: dict[str, list[str]] = {}
     total_rows = 0
     for subset, frame in parts.items():
         folder = os.path.join(data, subset)
         os.makedirs(folder, exist_ok=True)
-        for stale in os.listdir(folder):
-            os.remove(os.path.join(folder, stale))
         table = pa.Table.from_pylist(frame.select([f.name for f in SFT_SCHEMA]).to_dicts(), schema=SFT_SCHEMA)
         total_rows += table.num_rows
         per_row = max(1, table.nbytes // max(1, table.num_rows))

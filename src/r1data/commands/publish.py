@@ -6,7 +6,8 @@ funnel does not add up, a card whose metadata does not validate (the Hub's own Y
 license is unknown. The token comes from ``HF_TOKEN`` or the login cache (``huggingface_hub``) and is
 never printed; any message that passes through here has it masked. Sets over ``LARGE_FOLDER_BYTES``
 go through ``upload_large_folder`` (resumable, several commits); smaller ones are one commit (which
-``--create-pr`` needs).
+``--create-pr`` needs). Shards an earlier upload left under ``data/`` are deleted (a rerun with other
+shard names would otherwise publish both).
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ def _validate_card(api, card_path: str, token: str) -> None:
         raise PublishError(f"card validation at {api.endpoint} failed: {_mask(str(exc), token)}") from None
 
 
+def _remote_files(api, repo_id: str, revision: str | None) -> list[str]:
+    return api.list_repo_files(repo_id, repo_type="dataset", revision=revision)
+
+
 def _mask(text: str, token: str | None) -> str:
     return text.replace(token, "***") if token else text
 
@@ -138,12 +143,22 @@ def publish(
             or f"r1data: {stats.get('recipe') or stats.get('mix')} ({stats.get('fingerprint')})"
         )
         if size > LARGE_FOLDER_BYTES and not create_pr:
+            # shards of an earlier upload that this one does not have would be loaded with it
+            stale = [
+                f for f in _remote_files(api, repo_id, revision) if f.startswith("data/") and f not in files
+            ]
+            if stale:
+                from huggingface_hub import CommitOperationDelete
+
+                api.create_commit(repo_id, [CommitOperationDelete(f) for f in stale], repo_type="dataset",
+                                  revision=revision, commit_message="r1data: remove shards of an earlier upload")  # fmt: skip
             api.upload_large_folder(repo_id=repo_id, folder_path=output_dir, repo_type="dataset",
                                     revision=revision, private=private, allow_patterns=files)  # fmt: skip
             commit = None
         else:
             info = api.upload_folder(repo_id=repo_id, folder_path=output_dir, repo_type="dataset", revision=revision,
-                                     allow_patterns=files, commit_message=message, create_pr=create_pr)  # fmt: skip
+                                     allow_patterns=files, commit_message=message, create_pr=create_pr,
+                                     delete_patterns=["data/**"])  # fmt: skip
             commit = getattr(info, "pr_url", None) or getattr(info, "commit_url", None) or str(info)
     except Exception as exc:  # huggingface_hub's errors: shown without the token
         raise PublishError(

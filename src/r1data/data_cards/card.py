@@ -130,8 +130,9 @@ def _calibration_text(cal: dict | None) -> str:
     return (
         f"\n\nMeasured on the labelled calibration set `{os.path.basename(cal['path'])}` ({cal['pairs']} "
         f"completion/label pairs): the verifiers agree with the labels on **{cal['agreement']:.1%}** of the "
-        f"{cal['pairs'] - cal['undecided']} they decided ({cal['false_accepts']} false accepts, "
-        f"{cal['false_rejects']} false rejects; {cal['undecided']} left undecided)."
+        f"{cal['pairs'] - cal['undecided'] - cal.get('unlabelled', 0) - cal.get('no_rule_verifier', 0)} they decided ({cal['false_accepts']} false accepts, "
+        f"{cal['false_rejects']} false rejects; {cal['undecided']} left undecided, "
+        f"{cal.get('unlabelled', 0)} unlabelled, {cal.get('no_rule_verifier', 0)} without a rule verifier)."
     )
 
 

@@ -87,11 +87,11 @@ class StageSpec(_Strict):
 
     @field_validator("executor")
     @classmethod
-    def _valid_executor(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None:
-            ExecutorSpec.model_validate(
-                {"partition": "p", **value} if value.get("type") == "slurm" else value
-            )
+    def _known_executor_fields(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # checked in full over the recipe's executor (Recipe._stage_executors): an override may omit `type`
+        unknown = sorted(set(value or {}) - set(ExecutorSpec.model_fields))
+        if unknown:
+            raise ValueError(f"unknown executor field(s) {unknown}")
         return value
 
     @model_validator(mode="after")
@@ -238,6 +238,16 @@ class Recipe(_Strict):
                 f"the last stage ({last.name!r}) has no `format_r1` step, so it makes no SFT rows: add "
                 "`format_r1` to it, or set `output: {records: true}` to publish the records themselves"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _stage_executors(self) -> Recipe:
+        for index, stage in enumerate(self.stages):
+            if stage.executor:
+                try:
+                    self.stage_executor(index)
+                except ValueError as exc:
+                    raise ValueError(f"stage {stage.name!r}: executor: {exc}") from None
         return self
 
     def stage_executor(self, index: int) -> ExecutorSpec:

@@ -271,6 +271,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: boo
 
     output_dir = os.path.abspath(output_dir)
     _check_fingerprint(recipe, output_dir, force)
+    _refuse_while_queued(recipe, output_dir)
     submitted = []  # Slurm executors not waited for yet
     try:
         for index, stage in enumerate(recipe.stages):
@@ -322,6 +323,34 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: boo
         return _result(output_dir)
     finally:
         shutdown_ray()
+
+
+def _slurm_jobs_of_run(recipe: Recipe, output_dir: str) -> list[list[str]]:
+    import subprocess
+
+    names = [_job_name(recipe, output_dir, f"{stage.name}{part or ''}")
+             for index, stage in enumerate(recipe.stages) for part in range(len(stage_jobs(recipe, index, output_dir)))]  # fmt: skip
+    names.append(_job_name(recipe, output_dir, "finish"))
+    try:
+        out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r", "-n", ",".join(names)],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line.split("|") for line in out.stdout.splitlines() if line.count("|") == 3]
+
+
+def _refuse_while_queued(recipe: Recipe, output_dir: str) -> None:
+    """A relaunch while jobs of the same run are queued or running would submit the missing tasks a
+    second time (and rewrite the files those jobs read when they start): refused."""
+    if not any(recipe.stage_executor(i).type == "slurm" for i in range(len(recipe.stages))):
+        return
+    jobs = _slurm_jobs_of_run(recipe, output_dir)
+    if jobs:
+        listed = ", ".join(f"{j[0]} ({j[2]})" for j in jobs[:5])
+        raise RuntimeError(
+            f"Slurm jobs of this run are still queued or running: {listed}; follow them with "
+            f"`r1data status {output_dir}`, or `scancel` them before relaunching"
+        )
 
 
 def _result(output_dir: str) -> RunResult:

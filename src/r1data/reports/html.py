@@ -198,27 +198,15 @@ def build_report(output_dir: str) -> str:
     )
 
     # rows: pass rates, lengths per domain
-    cols = [
-        "id",
-        "prompt_id",
-        "domain",
-        "pass_rate",
-        "reasoning",
-        "summary",
-        "completion_tokens",
-        "problem",
-        "completion",
-        "messages",
-        "teacher",
-        "verdict_reason",
-    ]
+    cols = ["id", "prompt_id", "domain", "pass_rate", "reasoning", "summary", "completion_tokens", "problem", "teacher", "verdict_reason"]  # fmt: skip
     pass_rates, lengths, kept_ids, sample_pool = (
         [],
         defaultdict(lambda: {"reasoning": [], "summary": []}),
         set(),
         [],
     )
-    for row in _shard_rows(output_dir, cols):
+    rng = random.Random(0)
+    for seen, row in enumerate(_shard_rows(output_dir, cols), 1):
         if row.get("pass_rate") is not None:
             pass_rates.append(row["pass_rate"])
         reasoning, summary = row.get("reasoning") or "", row.get("summary") or ""
@@ -229,8 +217,10 @@ def build_report(output_dir: str) -> str:
         for part, text in (("reasoning", reasoning), ("summary", summary)):
             lengths[domain][part].append(len(text) * per_char if per_char else len(text) / 4)
         kept_ids.add(row.get("id"))
-        if len(sample_pool) < 500:
+        if len(sample_pool) < SAMPLE_ROWS:  # reservoir sampling: every row equally likely
             sample_pool.append(row)
+        elif (j := rng.randrange(seen)) < SAMPLE_ROWS:
+            sample_pool[j] = row
 
     title = "Pass rate of the kept rows' prompts"
     charts.add(
@@ -269,8 +259,7 @@ def build_report(output_dir: str) -> str:
     )
 
     gen = stats.get("generation") or {}
-    rng = random.Random(0)
-    kept_sample = rng.sample(sample_pool, min(SAMPLE_ROWS, len(sample_pool)))
+    kept_sample = sample_pool
     dropped_sample = rng.sample(dropped_pool, min(SAMPLE_ROWS, len(dropped_pool)))
     return _page(
         output_dir, stats, charts, gen, kept_sample, dropped_sample, _quarantined(output_dir), len(handoff)

@@ -129,7 +129,7 @@ class FakeHub:
                 return self._send(404, {"error": f"fake Hub: no POST {url.path}"})
 
             def _commit(self, repo, rev, body, query):
-                header, added = None, {}
+                header, added, deleted = None, {}, []
                 for line in body.splitlines():
                     if not line.strip():
                         continue
@@ -143,7 +143,9 @@ class FakeHub:
                             if value.get("encoding") == "base64"
                             else value["content"].encode()
                         )
-                    else:  # lfsFile, deletedFile…: not used by the uploads under test
+                    elif item["key"] == "deletedFile":
+                        deleted.append(item["value"]["path"])
+                    else:  # lfsFile, deletedFolder…: not used by the uploads under test
                         return self._send(
                             400, {"error": f"fake Hub: unsupported commit operation {item['key']}"}
                         )
@@ -152,9 +154,11 @@ class FakeHub:
                     rev if not pr else f"refs/pr/{sum(c['pr'] for c in hub.commits if c['repo'] == repo) + 1}"
                 )
                 branch = hub.repos[repo].setdefault(target, dict(hub.repos[repo].get(rev, {})))
+                for path in deleted:
+                    branch.pop(path, None)
                 branch.update(added)
                 oid = hashlib.sha1(f"{repo}{target}{len(hub.commits)}".encode()).hexdigest()
-                hub.commits.append({"repo": repo, "revision": target, "pr": pr, "files": sorted(added),
+                hub.commits.append({"repo": repo, "revision": target, "pr": pr, "files": sorted(added), "deleted": sorted(deleted),
                                     "summary": (header or {}).get("summary"), "auth": self.headers.get("Authorization")})  # fmt: skip
                 return self._send(200, {"commitUrl": f"{hub.url}/datasets/{repo}/commit/{oid}", "commitOid": oid,
                                         "pullRequestUrl": f"{hub.url}/datasets/{repo}/discussions/1" if pr else None})  # fmt: skip
