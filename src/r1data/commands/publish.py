@@ -45,19 +45,9 @@ def check_folder(output_dir: str) -> dict:
         )
     with open(stats_path) as f:
         stats = json.load(f)
-    funnel = stats.get("funnel") or {}
-    recs, comp = funnel.get("records", {}), funnel.get("completions", {})
-    problems = []
-    if recs.get("in") != recs.get("ok", 0) + recs.get("quarantined", 0):
-        problems.append(
-            f"records in {recs.get('in')} != ok {recs.get('ok')} + quarantined {recs.get('quarantined')}"
-        )
-    if comp.get("in") != comp.get("kept", 0) + comp.get("dropped", 0):
-        problems.append(
-            f"completions in {comp.get('in')} != kept {comp.get('kept')} + dropped {comp.get('dropped')}"
-        )
-    if sum((comp.get("dropped_by_reason") or {}).values()) != comp.get("dropped", 0):
-        problems.append("dropped completions by reason do not sum to the dropped count")
+    from r1data.pipelines.funnel import funnel_problems
+
+    problems = funnel_problems(stats.get("funnel") or {})
     data_files = [p for p in published_files(output_dir) if p.startswith("data/")]
     if not data_files:
         problems.append("no data/ shards")

@@ -75,12 +75,30 @@ def build_funnel(stages: dict[str, dict[str, dict[str, float]]], first_stage: st
             "dropped_by_reason": dict(sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))),
         },
     }
-    rec, comp = funnel["records"], funnel["completions"]
-    if rec["in"] != rec["ok"] + rec["quarantined"] or sum(quarantined.values()) != rec["quarantined"]:
-        raise FunnelError(f"record counts do not add up: {rec}")
-    if comp["in"] != comp["kept"] + comp["dropped"] or sum(dropped.values()) != comp["dropped"]:
-        raise FunnelError(f"completion counts do not add up: {comp}")
+    problems = funnel_problems(funnel)
+    if problems:
+        raise FunnelError("counts do not add up: " + "; ".join(problems) + f" ({funnel})")
     return funnel
+
+
+def funnel_problems(funnel: dict) -> list[str]:
+    """Where a funnel (stats.json's) breaks its equations — records in = ok + quarantined, completions
+    in = kept + dropped, each by-reason table summing to its count; empty when it adds up."""
+    rec, comp = funnel.get("records") or {}, funnel.get("completions") or {}
+    problems = []
+    if rec.get("in") != rec.get("ok", 0) + rec.get("quarantined", 0):
+        problems.append(
+            f"records in {rec.get('in')} != ok {rec.get('ok')} + quarantined {rec.get('quarantined')}"
+        )
+    if sum((rec.get("quarantined_by_reason") or {}).values()) != rec.get("quarantined", 0):
+        problems.append("quarantined records by reason do not sum to the quarantined count")
+    if comp.get("in") != comp.get("kept", 0) + comp.get("dropped", 0):
+        problems.append(
+            f"completions in {comp.get('in')} != kept {comp.get('kept')} + dropped {comp.get('dropped')}"
+        )
+    if sum((comp.get("dropped_by_reason") or {}).values()) != comp.get("dropped", 0):
+        problems.append("dropped completions by reason do not sum to the dropped count")
+    return problems
 
 
 def format_funnel(funnel: dict) -> str:
