@@ -97,20 +97,17 @@ def _cmd_filter(args: argparse.Namespace) -> int:
 
 
 def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tensor-parallel-size", type=int, help="vLLM engine: GPUs per model")
-    parser.add_argument("--max-model-len", type=int, help="vLLM engine: context length")
-    parser.add_argument("--dtype", help="vLLM engine: weights dtype (default auto)")
-    parser.add_argument(
-        "--gpu-memory-utilization", type=float, help="vLLM engine: memory share (CPU: of RAM)"
-    )
-    parser.add_argument("--enforce-eager", action="store_true", help="vLLM engine: no graph capture")
+    from r1data.core.configs import add_config_arguments
+    from r1data.generators.config import EngineOptions
+
+    add_config_arguments(parser, EngineOptions)
 
 
 def _engine_options(args: argparse.Namespace) -> dict:
-    options = {"tensor_parallel_size": args.tensor_parallel_size, "max_model_len": args.max_model_len,
-               "dtype": args.dtype, "gpu_memory_utilization": args.gpu_memory_utilization,
-               "enforce_eager": args.enforce_eager or None}  # fmt: skip
-    return {k: v for k, v in options.items() if v is not None}
+    from r1data.core.configs import config_from_args
+    from r1data.generators.config import EngineOptions
+
+    return config_from_args(EngineOptions, args).options()
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:

@@ -32,13 +32,6 @@ import yaml
 from r1data.core.configs import config_argv
 from r1data.io.writers import write_atomic
 
-_ENGINE_FLAGS = {
-    "dtype": "--dtype",
-    "max_model_len": "--max-model-len",
-    "gpu_memory_utilization": "--gpu-memory-utilization",
-    "tensor_parallel_size": "--tensor-parallel-size",
-    "enforce_eager": "--enforce-eager",
-}
 _NOT_SAMPLING = {"endpoints", "vllm_model", "cache", "cache_dir", "engine", "think_prefix"}
 
 
@@ -92,7 +85,7 @@ class BondRecipe:
 
     def eval_argv(self, model: str, output: str, sampling: dict[str, Any]) -> list[str]:
         """``r1data eval`` flags generating with ``model`` under ``sampling`` into ``output``."""
-        from r1data.generators.config import GenerationConfig
+        from r1data.generators.config import EngineOptions, GenerationConfig
 
         sampling = dict(sampling)
         engine = sampling.pop("engine", None) or {}
@@ -101,14 +94,7 @@ class BondRecipe:
         if bad:
             raise ValueError(f"BOND sampling cannot set {bad}: the round's policy is the model")
         argv = ["--output", output, "--vllm-model", model, *config_argv(GenerationConfig, sampling)]
-        unknown = sorted(set(engine) - set(_ENGINE_FLAGS))
-        if unknown:
-            raise ValueError(f"engine option(s) {unknown} not supported here; known: {sorted(_ENGINE_FLAGS)}")
-        for key, value in engine.items():
-            if key == "enforce_eager":
-                argv += [_ENGINE_FLAGS[key]] if value else []
-            else:
-                argv += [_ENGINE_FLAGS[key], str(value)]
+        argv += config_argv(EngineOptions, engine)  # an option `r1data eval` has no flag for is refused
         return argv + ([] if think else ["--no-think-prefix"])
 
 

@@ -16,6 +16,22 @@ def _f(default: Any = None, help: str = "", **meta: Any):
 
 
 @dataclass
+class EngineOptions:
+    """The ``vllm.LLM`` arguments the commands take as flags (``GenerationConfig.engine`` holds them and
+    any other ``vllm.LLM`` argument a recipe gives)."""
+
+    tensor_parallel_size: int | None = _f(help="vLLM engine: GPUs per model")
+    max_model_len: int | None = _f(help="vLLM engine: context length")
+    dtype: str | None = _f(help="vLLM engine: weights dtype (default auto)")
+    gpu_memory_utilization: float | None = _f(help="vLLM engine: memory share (CPU: of RAM)")
+    enforce_eager: bool = _f(False, "vLLM engine: no graph capture")
+
+    def options(self) -> dict[str, Any]:
+        """The options that were set (a flag not given leaves vLLM's default)."""
+        return {k: v for k, v in self.__dict__.items() if v not in (None, False)}
+
+
+@dataclass
 class GenerationConfig(SamplingConfig):
     endpoints: list[str] | None = _f(  # noqa: RUF009 (a field() with metadata)
         help="base URL ending in /v1 of an OpenAI-compatible server; several → least-busy routing",

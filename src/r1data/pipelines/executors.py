@@ -97,6 +97,24 @@ def cluster_max_array_size() -> int | None:
     return None
 
 
+def squeue(names: list[str]) -> list[dict] | None:
+    """The queued and running Slurm jobs with these names, each ``{job, name, state, reason}`` (array
+    elements as ``<id>_<index>``); None when squeue cannot answer."""
+    try:
+        out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r", "-n", ",".join(names)],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    fields = ("job", "name", "state", "reason")
+    return [
+        dict(zip(fields, line.split("|"), strict=True))
+        for line in out.stdout.splitlines()
+        if line.count("|") == 3
+    ]
+
+
 def _default_venv() -> str | None:
     activate = os.path.join(sys.prefix, "bin", "activate")
     return activate if sys.prefix != sys.base_prefix and os.path.exists(activate) else None

@@ -27,7 +27,7 @@ from loguru import logger
 from r1data.core import counters as C
 from r1data.core.versions import package_versions
 from r1data.io.profile import merged_profile
-from r1data.pipelines.executors import make_executor
+from r1data.pipelines.executors import make_executor, squeue
 from r1data.pipelines.funnel import build_funnel, merge_stage_stats
 from r1data.pipelines.recipe import Recipe
 from r1data.pipelines.registry import build_step
@@ -153,6 +153,22 @@ def _job_name(recipe: Recipe, output_dir: str, part: str) -> str:
     import hashlib
 
     return f"r1data-{recipe.name}-{part}-{hashlib.sha256(output_dir.encode()).hexdigest()[:6]}"
+
+
+def _stage_job_name(recipe: Recipe, output_dir: str, index: int, part: int) -> str:
+    """The job name of datatrove job ``part`` of stage ``index`` (near_dedup stages have several)."""
+    return _job_name(recipe, output_dir, f"{recipe.stages[index].name}{part or ''}")
+
+
+def slurm_job_names(recipe: Recipe, output_dir: str) -> list[str]:
+    """Every Slurm job name a run of ``recipe`` into ``output_dir`` uses (empty: no Slurm stage)."""
+    names = [
+        _stage_job_name(recipe, output_dir, index, part)
+        for index in range(len(recipe.stages))
+        if recipe.stage_executor(index).type == "slurm"
+        for part in range(len(stage_jobs(recipe, index, output_dir)))
+    ]
+    return [*names, _job_name(recipe, output_dir, "finish")] if names else []
 
 
 def stage_jobs(recipe: Recipe, index: int, output_dir: str) -> list[tuple[str, int]]:
@@ -290,7 +306,7 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: boo
                 stage_pipelines(recipe, index, output_dir, expected)
             ):
                 if spec.type == "slurm":
-                    name = _job_name(recipe, output_dir, f"{stage.name}{part or ''}")
+                    name = _stage_job_name(recipe, output_dir, index, part)
                     executor = make_executor(
                         spec,
                         pipeline,
@@ -325,28 +341,13 @@ def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: boo
         shutdown_ray()
 
 
-def _slurm_jobs_of_run(recipe: Recipe, output_dir: str) -> list[list[str]]:
-    import subprocess
-
-    names = [_job_name(recipe, output_dir, f"{stage.name}{part or ''}")
-             for index, stage in enumerate(recipe.stages) for part in range(len(stage_jobs(recipe, index, output_dir)))]  # fmt: skip
-    names.append(_job_name(recipe, output_dir, "finish"))
-    try:
-        out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r", "-n", ",".join(names)],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return [line.split("|") for line in out.stdout.splitlines() if line.count("|") == 3]
-
-
 def _refuse_while_queued(recipe: Recipe, output_dir: str) -> None:
     """A relaunch while jobs of the same run are queued or running would submit the missing tasks a
     second time (and rewrite the files those jobs read when they start): refused."""
-    if not any(recipe.stage_executor(i).type == "slurm" for i in range(len(recipe.stages))):
-        return
-    jobs = _slurm_jobs_of_run(recipe, output_dir)
+    names = slurm_job_names(recipe, output_dir)
+    jobs = squeue(names) if names else None
     if jobs:
-        listed = ", ".join(f"{j[0]} ({j[2]})" for j in jobs[:5])
+        listed = ", ".join(f"{j['job']} ({j['state']})" for j in jobs[:5])
         raise RuntimeError(
             f"Slurm jobs of this run are still queued or running: {listed}; follow them with "
             f"`r1data status {output_dir}`, or `scancel` them before relaunching"
@@ -376,22 +377,21 @@ def wait_slurm(recipe: Recipe, output_dir: str, executors: list) -> None:
     while True:
         if all(not e.get_incomplete_ranks(skip_completed=True) for e in executors):
             return
-        out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r", "-n", ",".join(names)],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
-        jobs = [line.split("|") for line in out.stdout.splitlines() if line.count("|") == 3]
+        answer = squeue(names)
+        jobs = answer or []
         # (tasks still running are let finish: their work is kept for the relaunch)
-        never = any("DependencyNeverSatisfied" in j[3] for j in jobs) and not any(
-            j[2] in ("RUNNING", "CONFIGURING", "COMPLETING") for j in jobs
+        never = any("DependencyNeverSatisfied" in j["reason"] for j in jobs) and not any(
+            j["state"] in ("RUNNING", "CONFIGURING", "COMPLETING") for j in jobs
         )
         # waiting on a dependency is not progress by itself: some job must run or be able to start
-        active = any(j[2] != "PENDING" or not j[3].startswith("Dependency") for j in jobs)
-        idle_since = None if active or out.returncode != 0 else (idle_since or time.monotonic())
+        active = any(j["state"] != "PENDING" or not j["reason"].startswith("Dependency") for j in jobs)
+        idle_since = None if active or answer is None else (idle_since or time.monotonic())
         if never or (idle_since is not None and time.monotonic() - idle_since > max(60.0, 10 * poll)):
             if all(not e.get_incomplete_ranks(skip_completed=True) for e in executors):
                 return
             if jobs:
                 subprocess.run(
-                    ["scancel", *(j[0].split("_")[0] for j in jobs)], capture_output=True, timeout=60
+                    ["scancel", *(j["job"].split("_")[0] for j in jobs)], capture_output=True, timeout=60
                 )
             failed = [
                 f"{os.path.relpath(e.logging_dir.path, output_dir)} tasks {e.get_incomplete_ranks(skip_completed=True)}"

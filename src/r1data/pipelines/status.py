@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 
 from r1data.pipelines.funnel import merge_stage_stats
@@ -74,24 +73,9 @@ def stage_status(logging_dir: str, tasks: int, now: float) -> dict:
     }
 
 
-def _slurm_jobs(names: list[str]) -> list[dict] | None:
-    try:
-        out = subprocess.run(["squeue", "-h", "-o", "%i|%j|%T|%r", "-n", ",".join(names)],
-                             capture_output=True, text=True, timeout=30)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if out.returncode != 0:
-        return None
-    jobs = []
-    for line in out.stdout.splitlines():
-        if line.count("|") == 3:
-            job, name, state, reason = line.split("|")
-            jobs.append({"job": job, "name": name, "state": state, "reason": reason})
-    return jobs
-
-
 def run_status(output_dir: str) -> dict:
-    from r1data.pipelines.runner import _job_name, stage_jobs
+    from r1data.pipelines.executors import squeue
+    from r1data.pipelines.runner import slurm_job_names, stage_jobs
 
     output_dir = os.path.abspath(output_dir)
     path = os.path.join(output_dir, "recipe.json")
@@ -100,7 +84,7 @@ def run_status(output_dir: str) -> dict:
     with open(path) as f:
         recipe = Recipe.model_validate(json.load(f)["recipe"])
     now = time.time()
-    stages, slurm_names = [], []
+    stages = []
     for index, stage in enumerate(recipe.stages):
         spec = recipe.stage_executor(index)
         parts = stage_jobs(recipe, index, output_dir)
@@ -110,17 +94,13 @@ def run_status(output_dir: str) -> dict:
                 {"logs": os.path.relpath(d, output_dir), **stage_status(d, t, now)} for d, t in parts[:-1]
             ]
         stages.append(entry)
-        if spec.type == "slurm":
-            slurm_names += [
-                _job_name(recipe, output_dir, f"{stage.name}{p or ''}") for p in range(len(parts))
-            ]
     finished = os.path.exists(os.path.join(output_dir, "stats.json")) and all(
         s["state"] == "done" for s in stages
     )
     status = {"output_dir": output_dir, "recipe": recipe.name, "finished": finished, "stages": stages}
+    slurm_names = slurm_job_names(recipe, output_dir)
     if slurm_names:
-        slurm_names.append(_job_name(recipe, output_dir, "finish"))
-        status["slurm_jobs"] = _slurm_jobs(slurm_names)
+        status["slurm_jobs"] = squeue(slurm_names)
     if finished:
         with open(os.path.join(output_dir, "stats.json")) as f:
             status["funnel"] = json.load(f)["funnel"]
