@@ -250,7 +250,7 @@ def stage_pipelines(recipe: Recipe, index: int, output_dir: str, expected: int |
     if stage.near_dedup is not None:
         yield from near_dedup_pipelines(recipe, index, output_dir, tasks)
     else:
-        logging_dir = os.path.join(output_dir, "logs", stage.name)
+        ((logging_dir, _),) = stage_jobs(recipe, index, output_dir)
         yield logging_dir, build_stage_pipeline(recipe, index, output_dir, expected), tasks
 
 
