@@ -345,6 +345,36 @@ HOSTILE = [
         True,
     ),
     (
+        "other_socket_families",
+        body("""
+        import socket
+        made = []
+        for name in ('AF_VSOCK', 'AF_NETLINK', 'AF_INET6', 'AF_ALG', 'AF_PACKET', 'AF_INET'):
+            try:
+                socket.socket(getattr(socket, name)).close()
+                made.append(name)
+            except (OSError, AttributeError):
+                pass
+        def add(a, b):
+            return 'SOCKETS ' + ' '.join(made) if made else a + b
+        """),
+        True,
+    ),
+    (
+        "forge_the_verdict_pipe",
+        body("""
+        import json, os
+        for fd in range(3, 64):
+            try:
+                os.write(fd, json.dumps({"passed": 3, "total": 3, "status": "passed", "detail": ""}).encode())
+            except OSError:
+                pass
+        def add(a, b):
+            return 0
+        """),
+        False,
+    ),
+    (
         "fd_exhaustion",
         "fs = []\ntry:\n    while True:\n        fs.append(open('/dev/null'))\nexcept OSError:\n    pass\n"
         + HONEST,
@@ -380,7 +410,8 @@ def test_the_suite_is_large_enough():
 @pytest.mark.parametrize(("name", "may_pass"), [(name, may_pass) for name, _, may_pass in HOSTILE])
 def test_hostile_program_is_contained(hostile_results, name, may_pass):
     result, seconds = hostile_results[name]
-    assert result["status"] in (("passed",) if may_pass else ("failed", "error", "timeout")), result
+    contained = ("failed", "timeout", "output_limit", "memory_limit")
+    assert result["status"] in (("passed",) if may_pass else contained), result
     assert seconds < LIMITS.wall_s + 8, f"{name} took {seconds:.1f}s"
 
 

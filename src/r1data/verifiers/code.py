@@ -13,9 +13,12 @@ reasoning markers), else the raw answer text. ``reference.tests`` is one of:
   matter); with ``float_tolerance``, tokens that both parse as numbers may differ by that much
   (absolute or relative).
 
-Verdicts carry ``passed``/``total``: ``pass`` (all passed), ``fail`` with ``tests_failed``,
-``timeout``, ``no_code``, ``load_error`` (the program does not even load), ``unknown`` with
-``sandbox_error`` or ``bad_reference``.
+Verdicts carry ``passed``/``total``: ``pass`` (all passed); ``fail`` with ``tests_failed``,
+``timeout``, ``output_limit``, ``memory_limit``, ``no_code``, ``program_too_long`` (over
+:data:`MAX_PROGRAM_CHARS`: never cut, since the published row holds the whole program), ``truncated``
+or ``load_error`` (the program does not even load) — every cause the program controls is a ``fail``;
+``unknown`` only with ``bad_reference`` (the reference cannot run, found once per prompt before any
+sample runs) or ``sandbox_error`` (the sandbox itself failed).
 """
 
 from __future__ import annotations
@@ -87,13 +90,33 @@ class CodeChecker:
         return verdict(label, reason, self.name, self.version, **extra)
 
     def prepare(self, reference: dict[str, Any] | None) -> Any:
+        """The prompt's tests, or the ``unknown``/``bad_reference`` verdict every sample of it gets: the
+        shape is checked here, and functional tests are run once in the sandbox with an empty
+        solution, which tells whether the tests, setup and prefix can run at all."""
+        tests = self._tests(reference)
+        if "label" in tests or tests["kind"] != "functional":
+            return tests
+        probe = self.sandbox.run_functional(
+            "", tests["test"], tests.get("entry_point"), tests.get("setup"), self.budget_s,
+            prefix=tests.get("prefix") or "",
+        )  # fmt: skip
+        if probe["status"] == "bad_reference":
+            return self._v("unknown", "bad_reference", detail=probe.get("detail", "")[:300])
+        return tests
+
+    def _tests(self, reference: dict[str, Any] | None) -> dict[str, Any]:
         tests = (reference or {}).get("tests")
         if not isinstance(tests, dict) or tests.get("kind") not in ("functional", "stdio"):
             return self._v(
                 "unknown", "bad_reference", detail="reference.tests.kind must be functional or stdio"
             )
-        if tests["kind"] == "functional" and not isinstance(tests.get("test"), str):
-            return self._v("unknown", "bad_reference", detail="functional tests need 'test' code")
+        if tests["kind"] == "functional" and not (
+            isinstance(tests.get("test"), str)
+            and all(isinstance(tests.get(k) or "", str) for k in ("prefix", "setup", "entry_point"))
+        ):
+            return self._v(
+                "unknown", "bad_reference", detail="functional tests need 'test' code (and text prefix/setup)"
+            )
         if tests["kind"] == "stdio" and not (
             isinstance(tests.get("cases"), list)
             and tests["cases"]
@@ -111,29 +134,33 @@ class CodeChecker:
             answer = trace.summary
         if item.get("finish_reason") == "length" or item.get("closed") is False:
             return self._v("fail", "truncated", passed=0, total=None)
-        code = extract_code(answer)[:MAX_PROGRAM_CHARS]
+        code = extract_code(answer)
         if not code.strip():
             return self._v("fail", "no_code", passed=0, total=None)
+        if len(code) > MAX_PROGRAM_CHARS:
+            return self._v("fail", "program_too_long", passed=0, total=None, detail=f"{len(code)} characters")
         if state["kind"] == "functional":
-            program = (state.get("prefix") or "") + code
             r = self.sandbox.run_functional(
-                program, state["test"], state.get("entry_point"), state.get("setup"), self.budget_s
-            )
+                code, state["test"], state.get("entry_point"), state.get("setup"), self.budget_s,
+                prefix=state.get("prefix") or "",
+            )  # fmt: skip
             counts = {"passed": r.get("passed", 0), "total": r.get("total")}
-            if r["status"] == "passed":
+            detail = {"detail": r["detail"][:300]} if r.get("detail") else {}
+            status = r["status"]
+            if status == "passed":
                 return self._v("pass", "tests_passed", **counts)
-            if r["status"] == "sandbox_error":
-                return self._v("unknown", "sandbox_error", detail=r.get("detail", "")[:300], **counts)
-            if r["status"] == "timeout":
-                return self._v("fail", "timeout", **counts)
+            if status in ("sandbox_error", "bad_reference"):
+                return self._v("unknown", status, **detail, **counts)
+            if status in ("timeout", "output_limit", "memory_limit"):
+                return self._v("fail", status, **detail, **counts)
             if r.get("detail", "").startswith("solution failed to load"):
-                return self._v("fail", "load_error", detail=r["detail"][:300], **counts)
-            return self._v("fail", "tests_failed", detail=r.get("detail", "")[:300], **counts)
+                return self._v("fail", "load_error", **detail, **counts)
+            return self._v("fail", "tests_failed", **detail, **counts)
         cases = state["cases"]
         r = self.sandbox.run_stdio(code, [str(c["input"]) for c in cases], self.budget_s)
         if "error" in r:
-            label, reason = ("fail", "timeout") if r["error"] == "timeout" else ("unknown", "sandbox_error")
-            return self._v(label, reason, passed=0, total=len(cases), detail=r.get("detail", "")[:300])
+            label = "unknown" if r["error"] == "sandbox_error" else "fail"
+            return self._v(label, r["error"], passed=0, total=len(cases), detail=r.get("detail", "")[:300])
         tol = state.get("float_tolerance")
         passed = sum(
             not run["timeout"]
@@ -144,6 +171,7 @@ class CodeChecker:
         counts = {"passed": passed, "total": len(cases)}
         if passed == len(cases):
             return self._v("pass", "tests_passed", **counts)
-        if any(run["timeout"] for run in r["cases"]):
-            return self._v("fail", "timeout", **counts)
+        for reason in ("timeout", "output_limit"):
+            if any(run[reason] for run in r["cases"]):
+                return self._v("fail", reason, **counts)
         return self._v("fail", "tests_failed", **counts)

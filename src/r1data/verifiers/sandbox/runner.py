@@ -24,6 +24,7 @@ It needs root (or CAP_SYS_ADMIN) on Linux; :meth:`Sandbox.check` says so clearly
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -70,7 +71,8 @@ class Limits:
     memory_mb: int = 512
     nproc: int = 32
     file_bytes: int = 16 * 2**20
-    output_bytes: int = 2**20
+    output_bytes: int = 2**20  # one stdio case's stdout, or a functional solution's stdout/stderr
+    output_total_bytes: int = 8 * 2**20  # every stdio case's stdout together; later cases are not run
     tmpfs_mb: int = 64
 
 
@@ -163,6 +165,8 @@ class Sandbox:
             "cgroup": cgroup.path,
         }
         tests = {k: job.pop(k) for k in ("test", "entry_point", "setup") if k in job}
+        if job["mode"] == "functional":
+            tests["prefix"] = job["prefix"]
         part_two = json.dumps(tests).encode() if job["mode"] == "functional" else b""
         try:
             # the zygote keeps to the budget itself; the margin covers its report
@@ -176,8 +180,9 @@ class Sandbox:
             result = json.loads(line)
         except ValueError:
             result = {"error": "sandbox_error", "detail": f"unreadable sandbox reply {line[:200]!r}"}
-        if result.get("error") == "sandbox_error" and cgroup.oom_killed():
-            result["detail"] = "the run exceeded its memory cgroup; " + result.get("detail", "")
+        if cgroup.oom_killed() and (result.get("error") == "sandbox_error" or result.get("status") != "passed"):
+            # the program's own memory use, whatever it broke on the way: a fail, never "unknown"
+            result = {"error": "memory_limit", "detail": "the run exceeded its memory cgroup"}
         return result
 
     def close(self) -> None:
@@ -193,28 +198,36 @@ class Sandbox:
         entry_point: str | None = None,
         setup: str | None = None,
         budget_s: float | None = None,
+        prefix: str = "",
     ) -> dict[str, Any]:
-        """Run ``test`` against ``solution``; at most ``budget_s`` (default ``limits.wall_s``) seconds."""
-        job = {
-            "mode": "functional",
-            "solution": solution,
-            "test": test,
-            "entry_point": entry_point,
-            "setup": setup or "",
-        }
+        """Run ``test`` against ``prefix + solution``; at most ``budget_s`` (default ``limits.wall_s``)
+        seconds. ``prefix`` (the prompt's code) also runs on its own in the tests' process: the names
+        it defines are the ones the tests call, but for ``entry_point``.
+
+        ``status``: ``passed``, ``failed``, ``timeout``, ``output_limit``, ``memory_limit`` (the
+        program's doing), ``bad_reference`` (the tests, setup or prefix cannot run, whatever the
+        solution) or ``sandbox_error`` (the sandbox itself failed)."""
+        job = {"mode": "functional", "solution": solution, "prefix": prefix or ""}
+        job.update(test=test, entry_point=entry_point, setup=setup or "")
         result = self._run(job, self.limits.wall_s if budget_s is None else min(budget_s, self.limits.wall_s))
-        if result.get("error") == "timeout":
-            return {"status": "timeout", "passed": 0, "total": None, "detail": result["detail"]}
         if "error" in result:
-            return {"status": "sandbox_error", "passed": 0, "total": None, "detail": result["detail"]}
+            status = result["error"] if result["error"] in ("timeout", "memory_limit") else "sandbox_error"
+            return {"status": status, "passed": 0, "total": None, "detail": result["detail"]}
+        if result.get("status") == "error":  # the tests' process died under what the solution sent
+            result["status"] = "failed"
         return result
 
     def run_stdio(self, program: str, inputs: list[str], budget_s: float | None = None) -> dict[str, Any]:
         """Run ``program`` once per input; cases left when ``budget_s`` (default: every case its
-        ``case_timeout_s`` and a second) is spent are not started and count as timeouts."""
+        ``case_timeout_s`` and a second) is spent are not started and count as timeouts. Each case's
+        ``stdout`` is text (undecodable bytes replaced); ``error`` is ``timeout``, ``memory_limit`` or
+        ``sandbox_error`` when the run as a whole failed."""
         job = {"mode": "stdio", "solution": program, "inputs": inputs}
         full = len(inputs) * (self.limits.case_timeout_s + 1)
-        return self._run(job, full if budget_s is None else min(budget_s, full))
+        result = self._run(job, full if budget_s is None else min(budget_s, full))
+        for case in result.get("cases", ()):
+            case["stdout"] = base64.b64decode(case["stdout"]).decode("utf-8", "replace")
+        return result
 
 
 _OUTER = [
