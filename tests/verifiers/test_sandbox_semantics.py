@@ -37,7 +37,10 @@ HONEST = {
         "def f(a):\n    a[0].append(9)\n    a.append(a[0])\n",
         "x = [[1]]\nf(x)\nassert x == [[1, 9], [1, 9]] and x[0] is x[1]",
     ),
-    "returns_its_argument": ("def f(a):\n    a.append(1)\n    return a\n", "x = []\nassert f(x) is x and x == [1]"),
+    "returns_its_argument": (
+        "def f(a):\n    a.append(1)\n    return a\n",
+        "x = []\nassert f(x) is x and x == [1]",
+    ),
     "raises_the_expected_builtin_exception": (
         "def f(a):\n    raise ValueError('negative')\n",
         "try:\n    f(-1)\n    assert False\nexcept ValueError as e:\n    assert str(e) == 'negative'",
@@ -116,8 +119,14 @@ WRONG = {
         "    __hash__ = object.__hash__\ndef f(x):\n    return Yes()\n",
         "assert f(1) == 5",
     ),
-    "always_equal_list_subclass": ("class L(list):\n    def __eq__(s, o):\n        return True\ndef f(x):\n    return L()\n", "assert f(1) == [1, 2]"),
-    "always_equal_str_subclass": ("class S(str):\n    def __eq__(s, o):\n        return True\ndef f(x):\n    return S('no')\n", "assert f(1) == 'yes'"),
+    "always_equal_list_subclass": (
+        "class L(list):\n    def __eq__(s, o):\n        return True\ndef f(x):\n    return L()\n",
+        "assert f(1) == [1, 2]",
+    ),
+    "always_equal_str_subclass": (
+        "class S(str):\n    def __eq__(s, o):\n        return True\ndef f(x):\n    return S('no')\n",
+        "assert f(1) == 'yes'",
+    ),
     "generator_of_always_equal": (
         "class Yes:\n    def __eq__(self, o):\n        return True\ndef f(n):\n    yield Yes()\n",
         "assert list(f(1)) == [42]",
@@ -241,13 +250,23 @@ def test_classes_the_tests_define_cross_by_value(sandbox):
     ("reference", "why"),
     [
         ({"test": "assert f(1) ==", "entry_point": None}, "SyntaxError"),
-        ({"test": "def check(candidate):\n    assert candidate(1) == 1\n", "entry_point": None}, "entry_point"),
+        (
+            {"test": "def check(candidate):\n    assert candidate(1) == 1\n", "entry_point": None},
+            "entry_point",
+        ),
         ({"test": "x = 1\n", "entry_point": None}, "no assert"),
         (
-            {"test": "def check(c):\n    assert c() == 1\n", "entry_point": "f", "prefix": "import nonexistent_module_zz\ndef f():\n"},
+            {
+                "test": "def check(c):\n    assert c() == 1\n",
+                "entry_point": "f",
+                "prefix": "import nonexistent_module_zz\ndef f():\n",
+            },
             "ModuleNotFoundError",
         ),
-        ({"test": "assert f() == 1", "entry_point": None, "setup": "raise RuntimeError('setup')\n"}, "RuntimeError"),
+        (
+            {"test": "assert f() == 1", "entry_point": None, "setup": "raise RuntimeError('setup')\n"},
+            "RuntimeError",
+        ),
     ],
 )
 def test_a_reference_that_cannot_run_is_unknown_for_every_sample(reference, why):
@@ -266,7 +285,9 @@ def test_the_verified_program_is_the_published_one():
     padded = "def add(a, b):\n    return a + b\n#" + "x" * 200_000 + "\nadd = lambda a, b: 0\n"
     verdict = checker.check(state, {"text": f"```python\n{padded}```"})
     assert (verdict["label"], verdict["reason"]) == ("fail", "program_too_long")
-    assert checker.check(state, {"text": "```python\ndef add(a, b):\n    return a + b\n```"})["label"] == "pass"
+    assert (
+        checker.check(state, {"text": "```python\ndef add(a, b):\n    return a + b\n```"})["label"] == "pass"
+    )
 
 
 def test_output_the_program_controls_is_a_fail_never_unknown():

@@ -25,9 +25,9 @@ Processes:
   to the host, which holds the expected outputs and compares them: they never enter the sandbox.
 """
 
+import base64
 import builtins
 import collections
-import base64
 import contextlib
 import datetime
 import decimal
@@ -110,9 +110,53 @@ _ATOMS = frozenset({type(None), bool, int, float, str, bytes})
 _MUTABLE = ("l", "d", "s", "ba", "dq", "od", "ctr", "dd", "I")
 # builtins that cross by name (both sides hold the same ones); any other builtin stays a reference
 _PURE_BUILTINS = frozenset(
-    "abs all any ascii bin bool bytes callable chr complex dict divmod enumerate filter float format "
-    "frozenset hash hex int isinstance issubclass iter len list map max min next object oct ord pow "
-    "range repr reversed round set slice sorted str sum tuple type zip".split()
+    [
+        "abs",
+        "all",
+        "any",
+        "ascii",
+        "bin",
+        "bool",
+        "bytes",
+        "callable",
+        "chr",
+        "complex",
+        "dict",
+        "divmod",
+        "enumerate",
+        "filter",
+        "float",
+        "format",
+        "frozenset",
+        "hash",
+        "hex",
+        "int",
+        "isinstance",
+        "issubclass",
+        "iter",
+        "len",
+        "list",
+        "map",
+        "max",
+        "min",
+        "next",
+        "object",
+        "oct",
+        "ord",
+        "pow",
+        "range",
+        "repr",
+        "reversed",
+        "round",
+        "set",
+        "slice",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "type",
+        "zip",
+    ]
 )
 _FACTORIES = ("list", "int", "set", "dict", "str", "float", "tuple", "bool", "frozenset")
 
@@ -172,7 +216,7 @@ def _changed(before, obj):
         return True
     if type(obj) is set:
         return any(x not in obj for x in before)
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=True):
         if type(a) is tuple:  # (key, value) pairs
             if a[0] is not b[0] or a[1] is not b[1]:
                 return True
@@ -389,7 +433,10 @@ class Wire:
                 cls = self._mirror(-1, node[1], "Exception")
             rest = node[2:]
         else:
-            cls, rest = self._mirror(_typed(node[1], int), _typed(node[2], str), _typed(node[3], str)), node[4:]
+            cls, rest = (
+                self._mirror(_typed(node[1], int), _typed(node[2], str), _typed(node[3], str)),
+                node[4:],
+            )
         args = self.dec(rest[0], memo)
         if type(args) is not tuple:
             raise ProtocolError("exception arguments")
@@ -597,7 +644,7 @@ def _restore(obj, items):
     elif isinstance(obj, dict) or hasattr(obj, "__dict__"):
         if len(items) % 2:
             raise ProtocolError("odd mapping")
-        pairs = dict(zip(items[::2], items[1::2]))
+        pairs = dict(zip(items[::2], items[1::2], strict=True))
         target = obj if isinstance(obj, dict) else obj.__dict__
         if not isinstance(obj, dict) and not all(type(k) is str for k in pairs):
             raise ProtocolError("attribute names must be strings")
@@ -638,7 +685,21 @@ _OPS = {
     "enter": lambda o: o.__enter__(),
     "exit": lambda o, *a: o.__exit__(*a),
 }
-_BINARY = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "lshift", "rshift", "and", "or", "xor", "matmul")
+_BINARY = (
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "pow",
+    "lshift",
+    "rshift",
+    "and",
+    "or",
+    "xor",
+    "matmul",
+)
 for _name in _BINARY:
     _fn = getattr(operator, _name + "_" if _name in ("and", "or") else _name)
     _OPS[_name] = _fn
@@ -761,6 +822,7 @@ def role_solution(fd, code, prefix):
     except BaseException as exc:  # the solution's own failure, reported to the tests
         _send(sock, ("hello", False, f"{type(exc).__name__}: {exc}"[:2000]))
         return
+
     def lookup(name):
         value = namespace.get(name)
         return value if isinstance(value, type) else None
@@ -859,10 +921,16 @@ def role_tests(fd, result_fd, job):
         return finish()
     reference_names = {k for k in env if not k.startswith("__")}
     uses_check = any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body)
-    statements = [n for n in tree.body if not (uses_check and isinstance(n, ast.FunctionDef) and n.name == "check")]
+    statements = [
+        n for n in tree.body if not (uses_check and isinstance(n, ast.FunctionDef) and n.name == "check")
+    ]
     tested = [any(isinstance(n, ast.Assert) for n in ast.walk(s)) for s in statements]
     result["total"] = 1 if uses_check else sum(tested)
-    shared = list(dict.fromkeys(n for src in (job.get("prefix"), job.get("setup"), job["test"]) for n in _class_names(src)))
+    shared = list(
+        dict.fromkeys(
+            n for src in (job.get("prefix"), job.get("setup"), job["test"]) for n in _class_names(src)
+        )
+    )
     try:
         hello = _recv(sock)
     except (EOFError, ProtocolError):
@@ -910,7 +978,7 @@ def role_tests(fd, result_fd, job):
             except Exception as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
         else:
-            for statement, is_test in zip(statements, tested):
+            for statement, is_test in zip(statements, tested, strict=True):
                 try:
                     code = compile(ast.Module(body=[statement], type_ignores=[]), "test.py", "exec")
                     exec(code, env)

@@ -180,7 +180,9 @@ class Sandbox:
             result = json.loads(line)
         except ValueError:
             result = {"error": "sandbox_error", "detail": f"unreadable sandbox reply {line[:200]!r}"}
-        if cgroup.oom_killed() and (result.get("error") == "sandbox_error" or result.get("status") != "passed"):
+        if cgroup.oom_killed() and (
+            result.get("error") == "sandbox_error" or result.get("status") != "passed"
+        ):
             # the program's own memory use, whatever it broke on the way: a fail, never "unknown"
             result = {"error": "memory_limit", "detail": "the run exceeded its memory cgroup"}
         return result
