@@ -203,3 +203,104 @@ def test_a_judge_that_never_answers_is_bounded_by_the_cli_flags(tmp_path, silent
     v = verified["completions"][0]["verdict"]
     assert (v["label"], v["reason"]) == ("unknown", "judge_error")
     assert elapsed < 15, elapsed  # 2 attempts × 1 s + back-off + start-up; it was 246 s
+
+
+def test_one_parser_path_whatever_the_line_holds(tmp_path):
+    """The same value is read (or refused) the same way with or without a 19+ digit run on its line:
+    a lone surrogate escape is invalid_json on both paths (it used to abort the run on the big-integer
+    path), NaN/Infinity and numbers that overflow a double are refused on both, and an integer of any
+    length stays exact."""
+    long = "1234567890123456789012"
+    lines = [
+        '{"id": "s1", "prompt": "q", "x": "\\ud800"}',
+        '{"id": "s2", "prompt": "q", "x": "\\ud800", "n": ' + long + "}",
+        '{"id": "n1", "prompt": "q", "x": NaN}',
+        '{"id": "n2", "prompt": "q", "x": NaN, "n": ' + long + "}",
+        '{"id": "i1", "prompt": "q", "x": -Infinity, "n": ' + long + "}",
+        '{"id": "f1", "prompt": "q", "x": 1e400}',
+        '{"id": "f2", "prompt": "q", "x": 1e400, "n": ' + long + "}",
+        '{"id": "huge", "prompt": "q", "n": ' + "9" * 5000 + ', "m": -' + "1" * 30 + "}",
+        '{"id": "pair", "prompt": "q", "x": "\\ud83d\\ude00", "n": ' + long + "}",
+        json.dumps(record("ok")),
+    ]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "in.jsonl").write_text("\n".join(lines) + "\n")
+    docs, stats = read_all(RecordReader(str(tmp_path / "in"), quarantine_folder=str(tmp_path / "q")))
+    assert [d.id for d in docs] == ["huge", "pair", "ok"]
+    assert docs[0].metadata["n"] == "9" * 5000 and docs[0].metadata["m"] == "-" + "1" * 30
+    assert docs[1].metadata["x"] == "😀"
+    reasons = {q["where"].split(":")[1]: q["reason"] for q in quarantine_lines(tmp_path / "q")}
+    assert reasons == {str(i): "invalid_json" for i in range(1, 8)}
+    assert stats["records_in"] == 10 == stats["records_ok"] + stats["quarantined"]
+    # and the rows that entered are written back and read again unchanged (no lossy path)
+    from r1data.io.readers import parse_json_line
+
+    for doc in docs:
+        assert parse_json_line(json.dumps(doc.metadata, ensure_ascii=False)) == doc.metadata
+
+
+@pytest.mark.parametrize("compression", ["gz", "zst", "bz2", "xz"])
+def test_every_compression_corrupt_or_truncated_is_one_unreadable_file(tmp_path, compression):
+    import bz2
+    import lzma
+
+    import zstandard
+
+    compress = {
+        "gz": gzip.compress,
+        "zst": zstandard.ZstdCompressor(write_checksum=True).compress,  # as the zstd tool writes
+        "bz2": bz2.compress,
+        "xz": lzma.compress,
+    }[compression]
+    folder = tmp_path / "in"
+    write_jsonl(folder / "a_good.jsonl", [record("g1")])
+    payload = compress(b"".join(json.dumps(record(f"c{i}")).encode() + b"\n" for i in range(3000)))
+    (folder / f"b_truncated.jsonl.{compression}").write_bytes(payload[: len(payload) // 2])
+    corrupt = bytearray(payload)
+    for i in range(len(corrupt) // 3, len(corrupt) // 3 + 64):
+        corrupt[i] ^= 0x5A
+    (folder / f"c_corrupt.jsonl.{compression}").write_bytes(bytes(corrupt))
+    (folder / f"d_garbage.jsonl.{compression}").write_bytes(b"not compressed at all " * 10)
+    (folder / f"e_good.jsonl.{compression}").write_bytes(compress(json.dumps(record("g2")).encode() + b"\n"))
+    docs, stats = read_all(RecordReader(str(folder), quarantine_folder=str(tmp_path / "q")))
+    ids = {d.id for d in docs}
+    assert {"g1", "g2"} <= ids
+    unreadable = sorted(
+        q["where"] for q in quarantine_lines(tmp_path / "q") if q["reason"] == "unreadable_file"
+    )
+    assert unreadable == [f"{n}.jsonl.{compression}" for n in ("b_truncated", "c_corrupt", "d_garbage")]
+    assert stats["records_in"] == stats["records_ok"] + stats["quarantined"]
+
+
+def test_too_many_completions_is_quarantined_before_it_is_validated(tmp_path):
+    rows = [record("many", texts=tuple("x" for _ in range(50))), record("fine", texts=("a", "b"))]
+    src = write_jsonl(tmp_path / "in" / "in.jsonl", rows)
+    reader = RecordReader(str(src.parent), quarantine_folder=str(tmp_path / "q"), max_completions=10)
+    docs, stats = read_all(reader)
+    assert [d.id for d in docs] == ["fine"] and stats["quarantined_too_many_completions"] == 1
+    (entry,) = quarantine_lines(tmp_path / "q")
+    assert entry["reason"] == "too_many_completions" and "50 completions" in entry["detail"]
+    from r1data.pipelines.recipe import InputSpec
+
+    assert InputSpec(path="x").max_completions_per_record == 4096  # the documented default
+
+
+def test_lines_are_cut_in_time_linear_in_the_bytes(tmp_path):
+    """Counted, not timed: reading N blank lines touches each byte a bounded number of times (the old
+    reader re-sliced what was left of a chunk for every line: quadratic)."""
+    import io
+
+    from r1data.io.readers import _bounded_lines
+
+    class Counting(io.BytesIO):
+        copied = 0
+
+        def read(self, n=-1):
+            data = super().read(n)
+            Counting.copied += len(data)
+            return data
+
+    for n in (10_000, 100_000):
+        Counting.copied = 0
+        lines = list(_bounded_lines(Counting(b"\n" * n + b"x\n"), 100, chunk_size=4096))
+        assert len(lines) == n + 1 and lines[-1] == (b"x", 1) and Counting.copied == n + 2

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import glob
 import json
+import math
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,8 +38,11 @@ MAX_DEPTH = 64
 _INT64 = 2**63
 _BOM = b"\xef\xbb\xbf"
 _LONG_DIGITS = re.compile(rb"\d{19}")
-# What a broken compressed or Parquet file raises while it is being read
-_UNREADABLE = (EOFError, OSError, zlib.error, ValueError)
+DEFAULT_MAX_COMPLETIONS = 4096  # completions per record; R1 samples 4-64, Best-of-N rarely past 1024
+
+
+class UnreadableFile(Exception):
+    """A file whose bytes cannot be read to the end (a corrupt or truncated archive, any compression)."""
 
 
 def _depth_exceeds(obj: Any, limit: int) -> bool:
@@ -59,48 +62,164 @@ def _depth_exceeds(obj: Any, limit: int) -> bool:
 
 def _exact_int(digits: str) -> int | str:
     """JSON integers beyond 64 bits stay exact, as strings (orjson would read them as floats and could
-    not write them back)."""
+    not write them back); the length is checked before any conversion, so no integer is too long
+    (Python refuses to convert strings of over 4,300 digits)."""
+    length = len(digits) - digits.startswith("-")
+    if length <= 18:
+        return int(digits)
+    if length > 20:
+        return digits
     value = int(digits)
     return value if -_INT64 <= value < _INT64 else digits
 
 
-def parse_json_line(text: str) -> Any:
-    """One JSONL line: orjson, except lines with 19+ digit runs, which the standard library reads
-    with exact integers (:func:`_exact_int`)."""
-    if _LONG_DIGITS.search(text.encode() if isinstance(text, str) else text):
-        return json.loads(text, parse_int=_exact_int)
-    return orjson.loads(text)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number is infinity when parsed as double: {text[:40]}")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value (NaN and Infinity are refused)")
+
+
+def _no_lone_surrogate(value: Any) -> None:
+    """What orjson refuses and the standard library accepts: a string with an unpaired surrogate
+    escape (it could not be written back as UTF-8)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise ValueError("unpaired surrogate escape in a string (not valid UTF-8)")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_STRICT_JSON = json.JSONDecoder(parse_int=_exact_int, parse_float=_finite_float, parse_constant=_no_constant)
+
+
+def parse_json_line(line: str | bytes) -> Any:
+    """One JSONL line, with one set of rules whatever it holds: orjson's (no NaN/Infinity, no number
+    that overflows a double, no unpaired surrogate, UTF-8 only), and integers of any length exact
+    (beyond 64 bits as strings). Lines with a run of 19+ digits go through the standard library's
+    parser configured to those same rules, because orjson reads big integers as floats.
+
+    >>> parse_json_line('{"n": 123456789012345678901234567890, "x": 1.5}')
+    {'n': '123456789012345678901234567890', 'x': 1.5}
+    """
+    raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+    if not _LONG_DIGITS.search(raw):
+        return orjson.loads(raw)
+    value = _STRICT_JSON.decode(raw.decode("utf-8"))
+    _no_lone_surrogate(value)
+    return value
+
+
+def _parse_failure(line: bytes, exc: ValueError) -> tuple[str, Any]:
+    """Why a line could not be parsed, and what of it the quarantine keeps."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return "invalid_utf8", line
+    if "depth limit" in str(exc) or "recursion" in str(exc):
+        return "too_deep", ""
+    return "invalid_json", text
 
 
 _SKIP = object()  # a row already quarantined by the line parser
-_JSONL_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".json.zst", ".ndjson")
+_JSONL_SUFFIXES = (
+    ".jsonl",
+    ".json",
+    ".ndjson",
+    *(f".{k}.{z}" for k in ("jsonl", "json") for z in ("gz", "zst", "bz2", "xz")),
+)
+
+
+class _ZstdFrames:
+    """Decompress a ``.zst`` stream frame after frame, refusing a truncated last frame (zstandard's
+    stream reader returns a short read at a cut instead of an error). Input is fed 256 bytes at a
+    time, so one call yields at most a few MB whatever the ratio (a zstd "bomb" expands ~40,000×). A
+    frame's checksum, which the ``zstd`` tool writes by default, is verified by the library."""
+
+    FEED = 256
+
+    def __init__(self, raw):
+        import zstandard
+
+        self.raw, self.new = raw, zstandard.ZstdDecompressor().decompressobj
+        self.frame, self.pending, self.started = self.new(), memoryview(b""), False
+
+    def read(self, size: int) -> bytes:
+        out: list[bytes] = []
+        produced = 0
+        while produced < size:
+            if not self.pending:
+                self.pending = memoryview(self.raw.read(1 << 16))
+                if not self.pending:
+                    if self.started and not self.frame.eof:
+                        raise EOFError("the zstd stream ends inside a frame (truncated file)")
+                    break
+            piece, self.pending = self.pending[: self.FEED], self.pending[self.FEED :]
+            self.started = True
+            data = self.frame.decompress(piece)
+            if self.frame.eof:  # the next frame, if any, starts in what this one left
+                rest = self.frame.unused_data
+                self.frame, self.started = self.new(), False
+                self.pending = memoryview(rest + bytes(self.pending)) if rest else self.pending
+            if data:
+                out.append(data)
+                produced += len(data)
+        return b"".join(out)
+
+
+def _read(f, size: int) -> bytes:
+    try:
+        return f.read(size)
+    except Exception as exc:  # whatever the decompressor raises (zlib, zstd, lzma, bz2 …)
+        raise UnreadableFile(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _bounded_lines(f, limit: int, chunk_size: int = 1 << 20) -> Iterator[tuple[bytes | None, int]]:
     """Lines of a binary stream (any compression: only ``read`` is needed), each as ``(line, size)``;
-    a line longer than ``limit`` bytes is yielded as ``(None, size)`` without ever being held whole."""
-    buffer, skipping, skipped = b"", False, 0
+    a line longer than ``limit`` bytes is yielded as ``(None, size)`` without ever being held whole.
+    Linear in the bytes read: each chunk is split once, and only a line that spans chunks is carried."""
+    carry: list[bytes] = []  # pieces of a line that began in an earlier chunk
+    carried, skipping = 0, False  # its size so far; whether it is already over the limit
     while True:
-        chunk = f.read(chunk_size)
+        chunk = _read(f, chunk_size)
         if not chunk:
             break
-        buffer += chunk
-        while True:
-            newline = buffer.find(b"\n")
-            if newline == -1:
-                if len(buffer) > limit:  # too long already: drop what we have, keep counting
-                    skipping, skipped, buffer = True, skipped + len(buffer), b""
-                break
-            line, buffer = buffer[:newline], buffer[newline + 1 :]
-            if skipping or len(line) > limit:
-                yield None, skipped + len(line)
-                skipping, skipped = False, 0
+        parts = chunk.split(b"\n")
+        for i in range(len(parts) - 1):
+            part = parts[i]
+            if i == 0 and (carried or skipping):
+                size = carried + len(part)
+                if skipping or size > limit:
+                    yield None, size
+                else:
+                    yield b"".join(carry) + part, size
+            elif len(part) > limit:
+                yield None, len(part)
             else:
-                yield line, len(line)
-    if skipping or len(buffer) > limit:
-        yield None, skipped + len(buffer)
-    elif buffer:
-        yield buffer, len(buffer)
+                yield part, len(part)
+        if len(parts) > 1:  # the carried line ended in this chunk; the last part begins a new one
+            carry, carried, skipping = [], 0, False
+        last = parts[-1]
+        carried += len(last)
+        if skipping or carried > limit:
+            carry, skipping = [], True
+        elif last:
+            carry.append(last)
+    if skipping:
+        yield None, carried
+    elif carried:
+        yield b"".join(carry), carried
 
 
 class _ValidatingReader:
@@ -111,6 +230,8 @@ class _ValidatingReader:
     expected_records: int | None = None  # the progress bar's total, when known beforehand
     # rename duplicate ids (one 64-bit hash kept per record); a later stage reads ids the first made unique
     check_unique_ids: bool = True
+
+    max_completions: int = DEFAULT_MAX_COMPLETIONS
 
     def _setup_validation(self, mapping, keep_unmapped, quarantine_folder, max_record_bytes, source):
         self.mapping = ColumnMapping(mapping, keep_unmapped) if mapping else None
@@ -141,6 +262,12 @@ class _ValidatingReader:
                     raise RecordError("not_an_object", f"expected an object, got {type(obj).__name__}")
                 obj = self.mapping(obj)
             if isinstance(obj, dict):
+                completions = obj.get("completions")
+                if isinstance(completions, list) and len(completions) > self.max_completions:
+                    raise RecordError(
+                        "too_many_completions",
+                        f"{len(completions)} completions > max_completions_per_record={self.max_completions}",
+                    )
                 obj.setdefault("id", f"{os.path.basename(path)}:{index}")
                 if self.source:
                     obj.setdefault("source", self.source)
@@ -149,6 +276,8 @@ class _ValidatingReader:
             self._quarantine("mapping_error", str(exc), where, obj)
             return None
         except RecordError as exc:
+            if exc.reason == "too_many_completions":  # the line itself is where it was: keep the rest
+                obj = {k: v for k, v in obj.items() if k != "completions"}
             self._quarantine(exc.reason, exc.detail, where, obj)
             return None
         record = self._unique_id(record, path, where)
@@ -196,6 +325,8 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         keep_unmapped: with a mapping, also keep the source's own columns.
         quarantine_folder: where rejected rows go (``<rank>.jsonl``, one line per row with its reason).
         max_record_bytes: larger JSONL lines are quarantined as ``oversized`` without being parsed.
+        max_completions: records with more completions are quarantined as ``too_many_completions``
+            before validation, so a record's memory stays within a small multiple of its line.
         source: value for the records' ``source`` field when they have none.
     """
 
@@ -214,6 +345,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         doc_progress: bool = False,
         paths_file: str | None = None,
         allow_empty: bool = False,
+        max_completions: int = DEFAULT_MAX_COMPLETIONS,
     ):
         super().__init__(
             data_folder,
@@ -225,6 +357,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         )
         self.show_progress = doc_progress
         self._setup_validation(mapping, keep_unmapped, quarantine_folder, max_record_bytes, source)
+        self.max_completions = max_completions
         self._rank = 0
         self._line_shard: tuple[int, int] | None = None
         self.allow_empty = allow_empty  # no input files means no records (a stage that kept nothing)
@@ -256,7 +389,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
                 doc = self._to_document(obj, filepath, index, where)
                 if doc is not None:
                     yield doc
-        except _UNREADABLE as exc:
+        except (UnreadableFile, EOFError, OSError, ValueError) as exc:
             # a corrupt or truncated archive: what was read stays, the rest of the file is one
             # quarantined entry, and the other files go on
             detail = f"{type(exc).__name__}: {exc}"[:500] + f" (after {where})"
@@ -266,8 +399,10 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         """``(record index, "file:line", parsed object or _SKIP)``; lines that cannot be parsed are
         quarantined here (a JSON ``null`` line is an object like any other: validation refuses it)."""
         index = -1
-        with self.data_folder.open(filepath, "rb", compression="infer") as f:
-            for lineno, (line, size) in enumerate(_bounded_lines(f, self.max_record_bytes), start=1):
+        zstd = filepath.lower().endswith(".zst")
+        with self.data_folder.open(filepath, "rb", compression=None if zstd else "infer") as f:
+            lines = _bounded_lines(_ZstdFrames(f) if zstd else f, self.max_record_bytes)
+            for lineno, (line, size) in enumerate(lines, start=1):
                 if line is not None and line.startswith(_BOM):
                     line = line[len(_BOM) :]  # a UTF-8 byte-order mark is not part of the record
                 if line is not None and not line.strip():
@@ -283,20 +418,15 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
                     yield index, where, _SKIP
                     continue
                 try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    self._quarantine("invalid_utf8", str(exc), where, line)
-                    yield index, where, _SKIP
-                    continue
-                try:
-                    yield index, where, parse_json_line(text)
+                    obj = parse_json_line(line)
                 except RecursionError:
                     self._quarantine("too_deep", "nested deeper than the JSON parser allows", where, "")
-                    yield index, where, _SKIP
-                except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError
-                    reason = "too_deep" if "depth limit" in str(exc) else "invalid_json"
-                    self._quarantine(reason, str(exc), where, text if reason == "invalid_json" else "")
-                    yield index, where, _SKIP
+                    obj = _SKIP
+                except ValueError as exc:  # orjson.JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError
+                    reason, raw = _parse_failure(line, exc)
+                    self._quarantine(reason, str(exc)[:500], where, raw)
+                    obj = _SKIP
+                yield index, where, obj
 
     def _parquet_rows(self, filepath: str) -> Iterator[tuple[int, str, Any]]:
         import pyarrow.parquet as pq
@@ -493,5 +623,6 @@ def make_reader(
         get_datafolder(folder),
         glob_pattern=pattern,
         max_record_bytes=spec.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES),
+        max_completions=spec.get("max_completions_per_record", DEFAULT_MAX_COMPLETIONS),
         **common,
     )

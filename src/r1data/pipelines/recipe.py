@@ -37,7 +37,12 @@ class InputSpec(_Strict):
     keep_unmapped: bool = False
     source: str | None = Field(None, description="Default 'source' for records that have none.")
     limit: int = Field(-1, description="Read at most this many records per task (-1: all).")
-    max_record_bytes: int = 64 * 2**20
+    max_record_bytes: int = Field(
+        64 * 2**20, ge=1, description="Longer JSONL lines are quarantined (oversized) without being parsed."
+    )
+    max_completions_per_record: int = Field(
+        4096, ge=1, description="Records with more completions are quarantined (too_many_completions)."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> InputSpec:

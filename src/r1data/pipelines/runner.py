@@ -28,9 +28,10 @@ from r1data.core import counters as C
 from r1data.core.versions import package_versions
 from r1data.io.profile import merged_profile
 from r1data.pipelines.executors import make_executor, squeue
-from r1data.pipelines.funnel import build_funnel, merge_stage_stats
+from r1data.pipelines.funnel import build_funnel, merge_stage_stats, sum_counters
 from r1data.pipelines.recipe import Recipe
 from r1data.pipelines.registry import build_step
+from r1data.verifiers.step import sandbox_failure_warning
 
 PROFILES_DIR = "_profiles"  # under work/: what each task of the last stage published (io.profile)
 
@@ -424,6 +425,11 @@ def finish_run(recipe: Recipe, output_dir: str) -> RunResult:
                 f"stage '{stage.name}' has {done}/{recipe.stage_tasks(index)} tasks done; see {logging_dir}"
             )
         stage_stats[stage.name] = merge_stage_stats(logging_dir)
+        warning = sandbox_failure_warning(
+            sum_counters({stage.name: stage_stats[stage.name]}), f"stage '{stage.name}'"
+        )
+        if warning:
+            logger.warning(warning)
 
     data_dir = os.path.join(output_dir, "data")
     os.makedirs(data_dir, exist_ok=True)

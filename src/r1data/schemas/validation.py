@@ -22,6 +22,7 @@ QUARANTINE_REASONS = (
     "mapping_error",
     "too_deep",
     "unreadable_file",
+    "too_many_completions",
 )
 
 

@@ -9,6 +9,22 @@ from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from r1data.verifiers.registry import CHECKERS, checker_pool, checker_spec
 from r1data.verifiers.runner import iter_verified, mark_unverified
 
+SANDBOX_FAILURE_WARN = 0.01  # share of a stage's code verdicts that may be sandbox failures unnoticed
+
+
+def sandbox_failure_warning(counters: dict[str, float], where: str) -> str | None:
+    """A warning when more than 1 % of the code verdicts counted in ``counters`` (a stage's or a
+    file's, summed) are ``unknown``/``sandbox_error``: the sandbox, not the programs, is failing."""
+    failed = counters.get("verdict_unknown_sandbox_error", 0)
+    verified = counters.get("decided_by_code", 0)
+    if not verified or failed / verified <= SANDBOX_FAILURE_WARN:
+        return None
+    return (
+        f"{where}: {int(failed)} of {int(verified)} code verdicts ({failed / verified:.1%}) are "
+        "unknown/sandbox_error — the sandbox itself is failing (see the verdicts' detail); those "
+        "samples are neither kept nor judged wrong"
+    )
+
 
 class Verify(R1Step):
     """Set ``verdict`` and ``correct`` on each completion.
