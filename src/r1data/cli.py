@@ -20,7 +20,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    result = run_recipe(recipe, output, force=args.force, detach=args.detach)
+    result = run_recipe(
+        recipe, output, force=args.force, detach=args.detach, keep_failures=args.keep_failures
+    )
     if args.detach and not hasattr(result, "funnel"):
         print(f"r1data run '{recipe.name}' submitted to Slurm: jobs {', '.join(result.jobs)}")
         print(f"follow it with: r1data status {result.output_dir}")
@@ -265,6 +267,12 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Slurm: submit every job (chained by dependencies) and return; `r1data status DIR` follows it",
     )
+    run.add_argument(
+        "--keep-failures",
+        action="store_true",
+        help="on a relaunch, keep the prompts whose generation requests failed for good dropped "
+        "(default: ask those requests again; the request cache answers the rest)",
+    )
     run.set_defaults(func=_cmd_run)
 
     status = sub.add_parser(
@@ -439,13 +447,23 @@ def main(argv: list[str] | None = None) -> int:
     from r1data.pipelines.console import configure
 
     configure(args.log_level, progress=not args.quiet)
+    from r1data.io.locks import FolderBusy
+
     try:
         return args.func(args)
-    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+    except (FileNotFoundError, FileExistsError, ValueError, FolderBusy) as exc:
         print(f"r1data {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:  # a run that failed or cannot start now (its message says why)
         print(f"r1data {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the system refused (full disk, permissions, open files): say what to do
+        from r1data.core.errors import system_refusal
+
+        message = system_refusal(exc, getattr(args, "output", None) or getattr(args, "output_dir", None))
+        if message is None:
+            raise
+        print(f"r1data {args.command}: error: {message}", file=sys.stderr)
         return 1
 
 

@@ -17,7 +17,7 @@ UNDECIDED = {"label": "unknown", "reason": "no_rule_verifier", "verifier": "none
 
 def grade(prompt: str):
     """Correct when the graded answer mentions Paris; a few scripted misbehaviours."""
-    answer = prompt.split("Answer to grade:")[1].split("Reply with")[0].strip()
+    answer = prompt.split("<answer>")[-1].split("</answer>")[0].strip()
     if "garbled" in answer:
         return 200, "I think it is fine?"
     if "crash" in answer:

@@ -53,7 +53,7 @@ def test_code_domain_runs_in_the_sandbox_and_other_domains_pass_through():
 
 def test_a_domain_without_rules_is_decided_by_the_judge():
     def reply(prompt):
-        ok = "Paris" in prompt.split("Answer to grade:")[1]
+        ok = "Paris" in prompt.split("<answer>")[-1]
         return 200, '{"verdict": "%s", "reason": "r"}' % ("correct" if ok else "incorrect")
 
     records = [

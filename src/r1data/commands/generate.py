@@ -7,12 +7,21 @@ from __future__ import annotations
 from r1data.generators.config import GenerationConfig
 
 
+class GenerationFailed(RuntimeError):
+    """Every prompt's generation failed: there is no output."""
+
+
+def _inline(counts: dict) -> str:
+    return ", ".join(f"{k}: {int(v)}" for k, v in sorted(counts.items()))
+
+
 def generate_file(input_path: str, output_path: str, config: GenerationConfig, progress: bool = True) -> str:
     """Generate for every record of ``input_path``; prompts that failed for good go to
     ``OUTPUT.failures.jsonl`` (the record with its ``dropped_reason``), nothing partial to the output."""
     import dataclasses
 
     from r1data.core import counters as C
+    from r1data.generators.generate import completion_rate
     from r1data.generators.step import Generate
     from r1data.pipelines.single import run_file
 
@@ -25,8 +34,13 @@ def generate_file(input_path: str, output_path: str, config: GenerationConfig, p
     )
     g = C.by_reason(run.counters, C.GENERATION)
     failed = {k.removeprefix("generation_failed_"): v for k, v in run.records_dropped().items()}
-    seconds = g.get("seconds", 0) or 0
-    rate = round(g.get("tokens_completion", 0) / seconds, 1) if seconds else None
+    rate = completion_rate(g.get("tokens_completion_sent", 0), g.get("seconds", 0))
+    if failed and not run.records_out:
+        raise GenerationFailed(
+            f"no prompt was generated: {int(sum(failed.values()))} failed ({_inline(failed)}); "
+            f"nothing was written to {output_path} (see {failures}); run the same command again to retry "
+            "them (finished requests are cached)"
+        )
     return (
         f"prompts in {int(run.counters.get(C.RECORDS_OK, 0))} → done {run.records_out}, failed "
         f"{sum(failed.values())}"

@@ -252,7 +252,12 @@ def _generation_text(generation: dict, recipe) -> str:
         f"Generation: {'; '.join(settings)}. {int(generation.get('requests_sent', 0))} requests sent "
         f"({int(generation.get('requests_cached', 0))} answered from the request cache), "
         f"{int(generation.get('tokens_prompt', 0))} prompt and {int(generation.get('tokens_completion', 0))} "
-        f"completion tokens; {generation['completion_tokens_per_kept_row']} completion tokens per published row."
+        "completion tokens; "
+        + (
+            f"{generation['completion_tokens_per_kept_row']} completion tokens per published row."
+            if generation.get("completion_tokens_per_kept_row") is not None
+            else "no row was published, so there is no cost per row."
+        )
     )
     if generation.get("completion_tokens_per_s"):
         text += f" Throughput: {generation['completion_tokens_per_s']} completion tokens/s per task."

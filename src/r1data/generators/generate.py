@@ -78,16 +78,21 @@ class GenerationStats:
     requests_cached: int = 0
     tokens_prompt: int = 0
     tokens_completion: int = 0
+    tokens_completion_sent: int = 0  # of requests answered in this run (not from the cache): the rate's
     failures_by_reason: collections.Counter = field(default_factory=collections.Counter)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "failures_by_reason"}
         out["failures_by_reason"] = dict(self.failures_by_reason)
-        out["completion_tokens_per_s"] = (
-            round(self.tokens_completion / self.seconds, 1) if self.seconds else None
-        )
+        out["completion_tokens_per_s"] = completion_rate(self.tokens_completion_sent, self.seconds)
         return out
+
+
+def completion_rate(tokens_sent: float, seconds: float) -> float:
+    """Completion tokens per second generated in this run (cached answers cost no time and do not
+    count): always a number, 0.0 when nothing was sent."""
+    return round(tokens_sent / seconds, 1) if tokens_sent and seconds > 0 else 0.0
 
 
 def _completion(result: dict[str, Any], sample_index: int, model: str) -> dict[str, Any]:
@@ -104,10 +109,14 @@ def _endpoint_call(client: ChatClient, request: Request, params: dict[str, Any])
     """One chat request; a response prefix goes as a final assistant message that the server continues
     (vLLM/SGLang ``continue_final_message``) and is put back in front of the text."""
     if not request.prefix:
-        return client.complete(request.messages, params)
+        result = client.complete(request.messages, params)
+        result.pop("reasoning_parsed", None)
+        return result
     messages = [*request.messages, {"role": "assistant", "content": request.prefix}]
     body = {**params, "continue_final_message": True, "add_generation_prompt": False}
     result = client.complete(messages, body)
+    if result.pop("reasoning_parsed", False) and request.prefix.strip() == "<think>":
+        return result  # a server with a reasoning parser returned the block whole: nothing to put back
     return {**result, "text": request.prefix + result["text"]}
 
 
@@ -188,6 +197,7 @@ def _threaded(records, client, params, cache, concurrency, stats, keyed, finish)
         result = _endpoint_call(client, request, _sample_params(params, request.sample_index))
         with lock:
             stats.requests_sent += 1
+            stats.tokens_completion_sent += (result.get("tokens") or {}).get("completion") or 0
         cache.put(key, result)
         return result
 
@@ -245,6 +255,7 @@ def _batched(records, engine, params, cache, batch_records, stats, keyed, finish
                     results[i][j] = outcome
                     continue
                 stats.requests_sent += 1
+                stats.tokens_completion_sent += (outcome[index].get("tokens") or {}).get("completion") or 0
                 cache.put(key, outcome[index])
                 results[i][j] = outcome[index]
         for (record, _), row in zip(chunk, results, strict=True):

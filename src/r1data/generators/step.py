@@ -106,7 +106,13 @@ class Generate(R1Step):
                 yield doc
         finally:
             cache.close()
-            for key in ("requests_sent", "requests_cached", "tokens_prompt", "tokens_completion"):
+            for key in (
+                "requests_sent",
+                "requests_cached",
+                "tokens_prompt",
+                "tokens_completion",
+                "tokens_completion_sent",
+            ):
                 self.stat_update(f"generation_{key}", value=getattr(stats, key))
             self.stat_update("generation_seconds", value=round(stats.seconds, 3))
             for reason, count in stats.failures_by_reason.items():

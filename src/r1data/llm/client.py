@@ -62,6 +62,64 @@ class EndpointConfig:
 _RETRYABLE_HTTP = {408, 409, 429}
 
 
+class MalformedReply(ValueError):
+    """A 200 answer that is not a completion (its content is neither text nor text parts …)."""
+
+
+def _text(content: Any, what: str) -> str:
+    """A message field as text: a string, or OpenAI's list of content parts joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(isinstance(p, dict) for p in content):
+        texts = [p.get("text") for p in content if p.get("type", "text") == "text"]
+        if all(isinstance(t, str) for t in texts):
+            return "".join(texts)
+    raise MalformedReply(f"{what} is {type(content).__name__}, not text")
+
+
+def read_reply(payload: dict[str, Any]) -> dict[str, Any]:
+    """One chat-completions answer as a completion: ``text``, ``finish_reason``, ``tokens``.
+
+    A reasoning model served with a reasoning parser (vLLM's ``--reasoning-parser deepseek_r1``, SGLang,
+    hosted R1 APIs) returns its chain of thought apart, in ``reasoning_content`` (or ``reasoning``), and
+    only the answer in ``content``: the text is put back together in R1's form,
+    ``<think>\\nREASONING\\n</think>\\n\\nANSWER`` (the block left open when the answer is missing and the
+    reply was cut). ``content`` may be a string or a list of text parts (joined); a reply with neither
+    content nor reasoning, or with content of another type, is malformed. A missing ``finish_reason`` is
+    recorded as ``unknown`` (never ``stop``: that would hide a cut reply).
+
+    >>> read_reply({"choices": [{"message": {"reasoning_content": "2+2=4", "content": "4"},
+    ...             "finish_reason": "stop"}]})["text"]
+    '<think>\\n2+2=4\\n</think>\\n\\n4'
+    """
+    choice = payload["choices"][0]
+    message = choice["message"]
+    if not isinstance(message, dict):
+        raise MalformedReply("message is not an object")
+    reasoning = message.get("reasoning_content")
+    if reasoning is None:
+        reasoning = message.get("reasoning")
+    content = message.get("content")
+    if content is None and reasoning is None:
+        raise MalformedReply("the reply has no content")
+    finish = choice.get("finish_reason")
+    finish = finish if isinstance(finish, str) and finish else "unknown"
+    text = _text(content, "content") if content is not None else ""
+    if reasoning is not None:
+        reasoning = _text(reasoning, "reasoning_content").strip("\n")
+        cut_in_reasoning = not text and finish == "length"
+        text = f"<think>\n{reasoning}" + ("" if cut_in_reasoning else f"\n</think>\n\n{text.lstrip()}")
+    usage = payload.get("usage") or {}
+    reply = {
+        "text": text,
+        "finish_reason": finish,
+        "tokens": {"prompt": usage.get("prompt_tokens"), "completion": usage.get("completion_tokens")},
+    }
+    if reasoning is not None:
+        reply["reasoning_parsed"] = True  # the text already opens its reasoning block
+    return reply
+
+
 class ChatClient:
     """``complete(messages, params) -> {"text", "finish_reason", "tokens": {"prompt", "completion"}}``."""
 
@@ -115,17 +173,7 @@ class ChatClient:
                 time.sleep(delay * (0.5 + random.random() / 2))
             index = self._pick()
             try:
-                payload = self._post(self.config.urls[index], body)
-                choice = payload["choices"][0]
-                usage = payload.get("usage") or {}
-                return {
-                    "text": choice["message"].get("content") or "",
-                    "finish_reason": choice.get("finish_reason") or "stop",
-                    "tokens": {
-                        "prompt": usage.get("prompt_tokens"),
-                        "completion": usage.get("completion_tokens"),
-                    },
-                }
+                return read_reply(self._post(self.config.urls[index], body))
             except urllib.error.HTTPError as exc:
                 reason = f"http_{exc.code}"
                 self._count(reason)
@@ -139,7 +187,7 @@ class ChatClient:
                     else "connection_error"
                 )
                 self._count(reason)
-            except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError, MalformedReply):
                 reason = "malformed_response"
                 self._count(reason)
             finally:

@@ -33,20 +33,45 @@ def configure(log_level: str = "WARNING", progress: bool = True) -> None:
     _route_datatrove_task_logs()
 
 
+def _console_format(record) -> str:
+    """The console line; an error's traceback only at DEBUG (the error's own message says what failed)."""
+    return FORMAT + ("\n{exception}" if level() == "DEBUG" else "") + "\n"
+
+
+def _not_a_task_failure(record) -> bool:
+    """datatrove logs a failing task's exception, then raises it: the command reports it once, in its
+    own words; the task's log file keeps the traceback (and DEBUG shows it here)."""
+    return level() == "DEBUG" or not (
+        record["function"] == "_run_for_rank" and record["exception"] is not None
+    )
+
+
 def _stderr_sink() -> None:
     logger.remove()
-    logger.add(sys.stderr, level=level(), format=FORMAT)
+    logger.add(sys.stderr, level=level(), format=_console_format)
 
 
 def _add_task_logger(logging_dir, rank: int, local_rank: int = 0, node_rank: int = -1):
     """datatrove's task logger, with its console sink at r1data's level (its file sink unchanged)."""
     logger.remove()
     logfile = logging_dir.open(f"logs/task_{rank:05d}.log", "w")
-    logger.add(sys.stderr, level=level() if local_rank == 0 else "ERROR", format=FORMAT)
     logger.add(
-        logfile,
+        sys.stderr,
+        level=level() if local_rank == 0 else "ERROR",
+        format=_console_format,
+        filter=_not_a_task_failure,
+    )
+
+    def write(message: str) -> None:
+        try:
+            logfile.write(message)
+        except OSError:  # the log's own disk is full: the run's error says so, once
+            pass
+
+    logger.add(
+        write,
         level="DEBUG",
-        format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}",
+        format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}\n{exception}",
     )
     logger.info(f"Launching pipeline for {rank=}")
     return logfile

@@ -26,11 +26,13 @@ from loguru import logger
 
 from r1data.core import counters as C
 from r1data.core.versions import package_versions
+from r1data.io.locks import LOCK_NAME
 from r1data.io.profile import merged_profile
 from r1data.pipelines.executors import make_executor, squeue
 from r1data.pipelines.funnel import build_funnel, merge_stage_stats, sum_counters
 from r1data.pipelines.recipe import Recipe
 from r1data.pipelines.registry import build_step
+from r1data.pipelines.retry import redo_failed_generation
 from r1data.verifiers.step import sandbox_failure_warning
 
 PROFILES_DIR = "_profiles"  # under work/: what each task of the last stage published (io.profile)
@@ -85,7 +87,10 @@ def _check_fingerprint(recipe: Recipe, output_dir: str, force: bool) -> None:
                 raise FileExistsError(
                     f"{output_dir} holds {why}; choose another --output or pass --force to overwrite it"
                 )
-            shutil.rmtree(output_dir)
+            for name in os.listdir(output_dir):  # everything but the lock this run holds
+                if name != LOCK_NAME:
+                    path = os.path.join(output_dir, name)
+                    shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
     os.makedirs(output_dir, exist_ok=True)
     with open(path, "w") as f:
         json.dump(
@@ -279,16 +284,30 @@ class FinishRun(PipelineStep):
         yield from ()
 
 
-def run_recipe(recipe: Recipe, output_dir: str, force: bool = False, detach: bool = False):
-    """Run every stage on its executor and finish the output. Local and Ray stages run here one after
+def run_recipe(
+    recipe: Recipe, output_dir: str, force: bool = False, detach: bool = False, keep_failures: bool = False
+):
+    """Run every stage on its executor and finish the output, holding the folder's lock
+    (:class:`~r1data.io.locks.FolderLock`) throughout. Local and Ray stages run here one after
     another; consecutive Slurm stages are submitted at once, chained by job dependencies, with the
-    finish as a last dependent job when the run ends on Slurm. Returns the :class:`RunResult`, or with
-    ``detach`` and a run that ends on Slurm, a :class:`Submitted` as soon as the jobs are queued."""
-    from r1data.pipelines.executors import shutdown_ray
+    finish as a last dependent job when the run ends on Slurm. A relaunch asks again the generation
+    requests that failed for good before (:mod:`.retry`) unless ``keep_failures``. Returns the
+    :class:`RunResult`, or with ``detach`` and a run that ends on Slurm, a :class:`Submitted` as soon as
+    the jobs are queued."""
+    from r1data.io.locks import FolderLock
 
     output_dir = os.path.abspath(output_dir)
-    _check_fingerprint(recipe, output_dir, force)
-    _refuse_while_queued(recipe, output_dir)
+    with FolderLock(output_dir, f"r1data run {recipe.name}"):
+        _check_fingerprint(recipe, output_dir, force)
+        _refuse_while_queued(recipe, output_dir)
+        if not keep_failures:
+            redo_failed_generation([stage.name for stage in recipe.stages], output_dir)
+        return _run_stages(recipe, output_dir, detach)
+
+
+def _run_stages(recipe: Recipe, output_dir: str, detach: bool):
+    from r1data.pipelines.executors import shutdown_ray
+
     submitted = []  # Slurm executors not waited for yet
     try:
         for index, stage in enumerate(recipe.stages):
@@ -547,15 +566,17 @@ def _jsonl_records(path: str):
 
 def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float]:
     """Tokens and requests of generation steps, and the yield-adjusted cost: completion tokens spent
-    per published row (every sample generated, kept or not, divided by the rows that survived)."""
+    per published row (every sample generated, kept or not, divided by the rows that survived; None
+    when no row survived)."""
+    from r1data.generators.generate import completion_rate
+
     totals = C.summed(stage_stats, C.GENERATION)
     if totals:
-        totals["completion_tokens_per_kept_row"] = round(
-            totals.get("tokens_completion", 0) / max(1, kept_rows), 1
-        )
-        seconds = totals.get("seconds", 0)  # summed over tasks: per-task throughput, not wall clock
-        totals["completion_tokens_per_s"] = (
-            round(totals.get("tokens_completion", 0) / seconds, 1) if seconds else None
+        tokens = totals.get("tokens_completion", 0)
+        totals["completion_tokens_per_kept_row"] = round(tokens / kept_rows, 1) if kept_rows else None
+        # seconds are summed over tasks: a per-task throughput, not the wall clock's
+        totals["completion_tokens_per_s"] = completion_rate(
+            totals.get("tokens_completion_sent", 0), totals.get("seconds", 0)
         )
     return totals
 

@@ -305,6 +305,7 @@ def _page(output_dir, stats, charts, gen, kept, dropped, quarantined, handoff_n)
     ]
     if gen:
         per_row = gen.get("completion_tokens_per_kept_row")
+        per_row = "– (no row published)" if per_row is None else per_row
         parts.append(
             "<h2>Generation cost</h2><table><tr><th>requests sent</th><th>completion tokens</th>"
             "<th>completion tokens per kept row</th><th>tokens/s per task</th></tr>"

@@ -3,7 +3,8 @@ where a real one cannot: fault injection, a server of known capacity for the thr
 the judge (a strong judge model cannot run here; the tiny model of tests/engine cannot judge). It answers deterministically from the request and can inject faults: HTTP 500/429,
 a delay past the client's timeout, a connection reset, malformed JSON. Capacity can be bounded
 (``max_concurrent``) with a fixed ``latency_s`` per request, for throughput benchmarks. A ``reply``
-function ``prompt -> (status, text)`` scripts the answers instead (the judge tests); every request is
+function ``prompt -> (status, text)`` scripts the answers instead (the judge tests; ``text`` may be a
+whole choice, ``{"message": {...}, "finish_reason": ...}``, for replies of other shapes); every request is
 logged in ``log`` (path, Authorization header, model, prompt)."""
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class FakeChatServer:
                     status, text = server.reply(prompt)
                     if status != 200:
                         self._send(status, text.encode())
+                    elif isinstance(text, dict):  # a whole choice: message fields, finish_reason
+                        self._answer(None, prompt, choice=text)
                     else:
                         self._answer(text, prompt)
                     return
@@ -94,10 +97,15 @@ class FakeChatServer:
                     prompt,
                 )
 
-            def _answer(self, text, prompt):
+            def _answer(self, text, prompt, choice=None):
+                choice = choice or {
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+                words = len(str(choice["message"].get("content") or "").split())
                 payload = {
-                    "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())},
+                    "choices": [choice],
+                    "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": words},
                 }
                 with server.lock:
                     server.served += 1
@@ -119,7 +127,9 @@ class FakeChatServer:
         self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def __enter__(self):
         self.thread.start()

@@ -1,9 +1,11 @@
 """LLM judge for answers rules cannot decide, over any OpenAI-compatible chat-completions endpoint.
 
 The judge sees the question, the reference and the *final answer* (the summary's last ``\\boxed{}``,
-else the summary's end), never the chain of thought, and must reply with
-``{"verdict": "correct"|"incorrect", "reason": "…"}``. Replies that are not that JSON give
-``unknown``/``judge_unparsable``; HTTP failures after retries give ``unknown``/``judge_error``.
+else the summary's end), never the chain of thought, each in a tagged data block that the answer
+cannot close (:mod:`.judge_reply`), and must reply with exactly one
+``{"verdict": "correct"|"incorrect", "reason": "…"}``. No such object is ``unknown``/``judge_unparsable``,
+several are ``unknown``/``judge_conflict`` (a verdict the answer itself wrote and the judge quotes
+does not count); HTTP failures after retries give ``unknown``/``judge_error``.
 
 The API key is read from an environment variable (``api_key_env``) at request time; it is sent only in
 the ``Authorization`` header and never appears in verdicts, logs or exceptions.
@@ -17,35 +19,19 @@ from __future__ import annotations
 
 import collections
 import functools
-import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from loguru import logger
 
-from r1data.core.paths import load_template
+from r1data.core.paths import fill_template, load_template
 from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
 from r1data.verifiers.judge_config import JudgeConfig
+from r1data.verifiers.judge_reply import MAX_REPLY_CHARS, as_data, the_one
 from r1data.verifiers.math_checker import boxed_contents
-
-MAX_REPLY_CHARS = 20_000
-_JSON = re.compile(r"\{[^{}]*\}", re.S)
-
-
-def last_json_with(reply: str, key: str) -> dict[str, Any]:
-    """The last flat JSON object in a model reply that has ``key``; ``{}`` when there is none."""
-    for match in reversed(_JSON.findall(reply[:MAX_REPLY_CHARS])):
-        try:
-            parsed = json.loads(match)
-        except ValueError:
-            continue
-        if isinstance(parsed, dict) and key in parsed:
-            return parsed
-    return {}
 
 
 def final_answer(completion: dict[str, Any]) -> str:
@@ -69,22 +55,27 @@ class JudgeClient:
         return reply["text"][:MAX_REPLY_CHARS]
 
     def judge(self, question: str, reference: str, answer: str) -> dict[str, Any]:
-        prompt = self.template.format(question=question, reference=reference, answer=answer)
+        data = {"question": as_data(question), "reference": as_data(reference), "answer": as_data(answer)}
+        prompt = fill_template(self.template, **data)
         from r1data.llm.client import GenerationError
 
         try:
             reply = self._request([{"role": "user", "content": prompt}])
         except GenerationError as exc:
             return self._v("unknown", "judge_error", detail=exc.reason)
-        parsed = last_json_with(reply, "verdict")
-        label = {"correct": "pass", "incorrect": "fail"}.get(str(parsed.get("verdict", "")).strip().lower())
+        parsed, problem = the_one(reply, "verdict", [question, reference, answer, *data.values()])
+        label = (
+            {"correct": "pass", "incorrect": "fail"}.get(str(parsed["verdict"]).strip().lower())
+            if parsed
+            else None
+        )
         if label:
             return self._v(
                 label,
                 "judge_" + ("correct" if label == "pass" else "incorrect"),
                 explanation=str(parsed.get("reason", ""))[:500],
             )
-        return self._v("unknown", "judge_unparsable")
+        return self._v("unknown", problem or "judge_unparsable")
 
     def _v(self, label: str, reason: str, **extra: Any) -> dict[str, Any]:
         return verdict(label, reason, "judge", self.config.model, **extra)

@@ -20,8 +20,9 @@ from r1data.core.step import R1Step, RecordStream
 from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
-from r1data.verifiers.judge import judge_in_window, last_json_with
+from r1data.verifiers.judge import judge_in_window
 from r1data.verifiers.judge_config import JudgeConfig
+from r1data.verifiers.judge_reply import as_data, the_one
 
 NON_REASONING_DOMAINS = ("writing", "qa", "translation", "general")
 
@@ -67,9 +68,12 @@ class QualityJudge(R1Step):
 
     def _prompt(self, record: dict[str, Any], completion: dict[str, Any]) -> str:
         reference = (record.get("reference") or {}).get("answer")
-        block = f"Reference answer (for checking facts):\n{reference}\n\n" if reference else ""
+        block = f"<reference>\n{as_data(str(reference))}\n</reference>\n\n" if reference else ""
         return fill_template(
-            self.template, prompt=prompt_text(record), reference_block=block, response=final_reply(completion)
+            self.template,
+            prompt=as_data(prompt_text(record)),
+            reference_block=block,
+            response=as_data(final_reply(completion)),
         )
 
     def _judge(self, client, record, completion) -> dict[str, Any]:
@@ -85,11 +89,16 @@ class QualityJudge(R1Step):
             )["text"]
         except GenerationError as exc:
             return verdict("unknown", "judge_error", "quality_judge", model, detail=exc.reason)
-        parsed = last_json_with(reply, "score")
+        shown = [
+            prompt_text(record),
+            final_reply(completion),
+            str((record.get("reference") or {}).get("answer")),
+        ]
+        parsed, problem = the_one(reply, "score", [*shown, *map(as_data, shown)])
         try:
             score = float(parsed["score"])
-        except (KeyError, TypeError, ValueError):
-            return verdict("unknown", "judge_unparsable", "quality_judge", model)
+        except (TypeError, ValueError):
+            return verdict("unknown", problem or "judge_unparsable", "quality_judge", model)
         if not 1 <= score <= 10:
             return verdict("unknown", "judge_unparsable", "quality_judge", model)
         label = "pass" if score >= self.min_score else "fail"

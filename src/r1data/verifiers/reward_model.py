@@ -4,12 +4,12 @@ endpoint asked for a 0-10 grade. Used by the GRPO rewards (helpfulness, harmless
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from loguru import logger
 
 from r1data.core.paths import fill_template, load_template
+from r1data.verifiers.judge_reply import as_data, the_one_score
 
 
 class RewardModelScorer:
@@ -81,7 +81,11 @@ class RewardModelScorer:
         scores = []
         for q, r in zip(questions, responses, strict=True):
             prompt = fill_template(
-                self.template, aspect=aspect, criteria=self.ASPECTS[aspect], question=q, response=r
+                self.template,
+                aspect=aspect,
+                criteria=self.ASPECTS[aspect],
+                question=as_data(q),
+                response=as_data(r),
             )
             try:
                 text = self._client.complete([{"role": "user", "content": prompt}], {"temperature": 0.0})[
@@ -91,8 +95,8 @@ class RewardModelScorer:
                 logger.warning(f"{aspect} reward: the endpoint failed ({exc}); scoring 0")
                 scores.append(0.0)
                 continue
-            m = re.search(r"score\s*[:=]\s*(\d+(?:\.\d+)?)", text, re.I)
-            scores.append(min(1.0, max(0.0, float(m.group(1)) / 10)) if m else 0.0)
+            grade = the_one_score(text, [q, r, as_data(q), as_data(r)])  # one grade, not one it quotes
+            scores.append(min(1.0, max(0.0, grade / 10)) if grade is not None else 0.0)
         return scores
 
     def score(self, aspect: str, questions: list[str], responses: list[str]) -> list[float]:
