@@ -6,6 +6,7 @@ The level travels to forked and spawned task processes through ``R1DATA_LOG_LEVE
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -63,10 +64,8 @@ def _add_task_logger(logging_dir, rank: int, local_rank: int = 0, node_rank: int
     )
 
     def write(message: str) -> None:
-        try:
+        with contextlib.suppress(OSError):  # the log's own disk is full: the run's error says so, once
             logfile.write(message)
-        except OSError:  # the log's own disk is full: the run's error says so, once
-            pass
 
     logger.add(
         write,
