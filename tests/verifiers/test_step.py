@@ -74,3 +74,12 @@ def test_a_domain_without_rules_is_decided_by_the_judge():
 def test_a_domain_without_rules_or_judge_is_a_clear_error():
     with pytest.raises(ValueError, match="no rule checker for domain 'qa'"):
         Verify(domain="qa")
+
+
+def test_a_stage_warns_when_over_one_percent_of_code_verdicts_are_sandbox_failures():
+    from r1data.verifiers.step import sandbox_failure_warning
+
+    assert sandbox_failure_warning({"decided_by_code": 200, "verdict_unknown_sandbox_error": 2}, "s") is None
+    warning = sandbox_failure_warning({"decided_by_code": 200, "verdict_unknown_sandbox_error": 3}, "stage 'v'")
+    assert warning.startswith("stage 'v': 3 of 200 code verdicts (1.5%) are unknown/sandbox_error")
+    assert sandbox_failure_warning({"verdict_unknown_sandbox_error": 0}, "s") is None

@@ -192,10 +192,17 @@ def _norm(text: str | None) -> str:
 
 
 def run_mix(recipe: MixRecipe, output_dir: str) -> dict:
-    import polars as pl
+    """Write the mix into ``output_dir``, holding its lock (one writer per folder)."""
+    from r1data.io.locks import FolderLock
 
     output_dir = os.path.abspath(output_dir)
-    os.makedirs(output_dir, exist_ok=True)
+    with FolderLock(output_dir, f"r1data mix {recipe.name}"):
+        return _run_mix(recipe, output_dir)
+
+
+def _run_mix(recipe: MixRecipe, output_dir: str) -> dict:
+    import polars as pl
+
     dropped: dict[str, int] = {}
 
     def drop(reason: str, n: int) -> None:
