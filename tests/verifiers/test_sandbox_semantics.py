@@ -270,11 +270,19 @@ def test_classes_the_tests_define_cross_by_value(sandbox):
     ],
 )
 def test_a_reference_that_cannot_run_is_unknown_for_every_sample(reference, why):
+    """Found at the start of the prompt's first run, before any test meets a solution; the prompt's
+    other samples then get the same verdict without running."""
     checker = CodeChecker()
+    runs = []
+    run_functional = checker.sandbox.run_functional
+    checker.sandbox.run_functional = lambda *a, **k: runs.append(a) or run_functional(*a, **k)
     state = checker.prepare({"tests": {"kind": "functional", **reference}})
-    assert (state["label"], state["reason"]) == ("unknown", "bad_reference") and why in state["detail"]
-    for text in ("```python\ndef f(*a):\n    return 1\n```", "```python\nprint('hi')\n```"):
-        assert checker.check(state, {"text": text})["reason"] == "bad_reference"
+    verdicts = [
+        checker.check(state, {"text": text})
+        for text in ("```python\ndef f(*a):\n    return 1\n```", "```python\nprint('hi')\n```", "x = 1")
+    ]
+    assert [(v["label"], v["reason"]) for v in verdicts] == [("unknown", "bad_reference")] * 3
+    assert why in verdicts[0]["detail"] and len(runs) == 1
 
 
 def test_the_verified_program_is_the_published_one():

@@ -90,19 +90,11 @@ class CodeChecker:
         return verdict(label, reason, self.name, self.version, **extra)
 
     def prepare(self, reference: dict[str, Any] | None) -> Any:
-        """The prompt's tests, or the ``unknown``/``bad_reference`` verdict every sample of it gets: the
-        shape is checked here, and functional tests are run once in the sandbox with an empty
-        solution, which tells whether the tests, setup and prefix can run at all."""
-        tests = self._tests(reference)
-        if "label" in tests or tests["kind"] != "functional":
-            return tests
-        probe = self.sandbox.run_functional(
-            "", tests["test"], tests.get("entry_point"), tests.get("setup"), self.budget_s,
-            prefix=tests.get("prefix") or "",
-        )  # fmt: skip
-        if probe["status"] == "bad_reference":
-            return self._v("unknown", "bad_reference", detail=probe.get("detail", "")[:300])
-        return tests
+        """The prompt's tests, or the ``unknown``/``bad_reference`` verdict every sample of it gets when
+        their shape is wrong. Whether the tests, setup and prefix can *run* is checked by the sandbox
+        at the start of the prompt's first run, before any test meets the solution; once found
+        broken, the verdict is kept here and the prompt's other samples are not run."""
+        return self._tests(reference)
 
     def _tests(self, reference: dict[str, Any] | None) -> dict[str, Any]:
         tests = (reference or {}).get("tests")
@@ -128,6 +120,8 @@ class CodeChecker:
     def check(self, state: Any, item: dict[str, Any]) -> dict[str, Any]:
         if "label" in state:  # unusable reference
             return state
+        if "broken" in state:  # found by an earlier sample's run: the same for every sample
+            return state["broken"]
         answer = item.get("summary")
         if answer is None:
             trace = split_trace(item.get("text", ""))
@@ -149,7 +143,10 @@ class CodeChecker:
             status = r["status"]
             if status == "passed":
                 return self._v("pass", "tests_passed", **counts)
-            if status in ("sandbox_error", "bad_reference"):
+            if status == "bad_reference":
+                state["broken"] = self._v("unknown", status, **detail, passed=0, total=None)
+                return state["broken"]
+            if status == "sandbox_error":
                 return self._v("unknown", status, **detail, **counts)
             if status in ("timeout", "output_limit", "memory_limit"):
                 return self._v("fail", status, **detail, **counts)
