@@ -80,6 +80,8 @@ def test_a_stage_warns_when_over_one_percent_of_code_verdicts_are_sandbox_failur
     from r1data.verifiers.step import sandbox_failure_warning
 
     assert sandbox_failure_warning({"decided_by_code": 200, "verdict_unknown_sandbox_error": 2}, "s") is None
-    warning = sandbox_failure_warning({"decided_by_code": 200, "verdict_unknown_sandbox_error": 3}, "stage 'v'")
+    warning = sandbox_failure_warning(
+        {"decided_by_code": 200, "verdict_unknown_sandbox_error": 3}, "stage 'v'"
+    )
     assert warning.startswith("stage 'v': 3 of 200 code verdicts (1.5%) are unknown/sandbox_error")
     assert sandbox_failure_warning({"verdict_unknown_sandbox_error": 0}, "s") is None

@@ -18,14 +18,12 @@ def _inline(counts: dict) -> str:
 def generate_file(input_path: str, output_path: str, config: GenerationConfig, progress: bool = True) -> str:
     """Generate for every record of ``input_path``; prompts that failed for good go to
     ``OUTPUT.failures.jsonl`` (the record with its ``dropped_reason``), nothing partial to the output."""
-    import dataclasses
-
     from r1data.core import counters as C
     from r1data.generators.generate import completion_rate
     from r1data.generators.step import Generate
     from r1data.pipelines.single import run_file
 
-    options = dataclasses.asdict(config)
+    options = config.model_dump()
     options["cache"] = config.cache or output_path + ".cache.sqlite"
     failures = output_path + ".failures.jsonl"
     open(failures, "wb").close()  # present (and empty) when nothing failed

@@ -16,17 +16,14 @@ def verify_file(
 ) -> str:
     """Verify every completion of every record in ``input_path``; returns a one-paragraph summary.
     ``judge`` (a :class:`~r1data.verifiers.judge_config.JudgeConfig`) turns the LLM-judge cascade on."""
-    import dataclasses
-
     from loguru import logger
 
     from r1data.pipelines.single import run_file
     from r1data.verifiers.registry import CHECKERS
     from r1data.verifiers.step import Verify, sandbox_failure_warning
 
-    judge_params = dataclasses.asdict(judge) if judge is not None else None
     steps = [Verify(domain, workers=workers, timeout_s=timeout_s) for domain in CHECKERS]
-    steps.append(Verify(domain=None, judge=judge_params))  # every other domain: no rule checker
+    steps.append(Verify(domain=None, judge=judge))  # every other domain: no rule checker
     quarantine = quarantine or output_path + ".quarantine.jsonl"
     run = run_file(input_path, output_path, steps, quarantine, progress=progress)
     warning = sandbox_failure_warning(run.counters, input_path)

@@ -9,19 +9,38 @@ rows in the exclusion files add up to the counters, reason by reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 
+from r1data.core.configs import Config, option
 from r1data.core.counters import COMPLETIONS_DROPPED, RECORDS_DROPPED, named
 
 
-class R1Step(PipelineStep):
-    type = "🧠 - R1DATA"
+class NoParameters(Config):
+    """A step that takes no parameters."""
 
-    def __init__(self):
+
+class DropConfig(Config):
+    """A step that drops what fails a check can instead only annotate it."""
+
+    annotate_only: bool = option(
+        False, "record the check's result on each record or completion, drop nothing"
+    )
+
+
+class R1Step(PipelineStep):
+    """Base of r1data's steps. Its parameters are one typed config, the class's ``Config``: the recipe
+    is validated against it when it is loaded, the step reads ``self.config``, and the card and the docs
+    reference list its fields. Positional arguments fill the config's fields in order."""
+
+    type = "🧠 - R1DATA"
+    Config: ClassVar[type[Config]] = NoParameters
+
+    def __init__(self, *args: Any, **params: Any):
         super().__init__()
+        self.config = self.Config.build(args, params, where=f"step {type(self).__name__}")
         self.exclusion_writer = None  # a datatrove DiskWriter, set by the recipe's `exclusions:`
         self._rank = 0
 

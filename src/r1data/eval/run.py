@@ -3,7 +3,6 @@ curation verifiers and write ``metrics.json``, ``results.jsonl`` and ``report.md
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import json
 import os
@@ -22,12 +21,9 @@ from r1data.io.writers import write_atomic
 def load_mapping(path: str) -> dict:
     """A column mapping (``r1data.io.mapping``) from a YAML or JSON file: the keys of a recipe's
     ``input.mapping``, or the file's ``mapping:`` section."""
-    import yaml
+    from r1data.core.recipes import read_yaml
 
-    from r1data.pipelines.recipe import _RecipeLoader
-
-    with open(path, encoding="utf-8") as f:
-        data = yaml.load(f.read(), Loader=_RecipeLoader)
+    data = read_yaml(path, expand=False)
     data = data.get("mapping", data) if isinstance(data, dict) else data
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a mapping is a dict of target: spec")
@@ -81,7 +77,10 @@ def generate(records: list[dict], output_dir: str, config, seeds: list[int] | No
         suffix = f"-seed{seed}" if seeds else ""
         out = os.path.join(output_dir, f"generations{suffix}.jsonl")
         generate_file(
-            prompts, out, dataclasses.replace(config, seed=seed, cache=out + ".cache.sqlite"), progress=False
+            prompts,
+            out,
+            config.model_copy(update={"seed": seed, "cache": out + ".cache.sqlite"}),
+            progress=False,
         )
         for record in load_records(out):
             for c in record.get("completions", []):

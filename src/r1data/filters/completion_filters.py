@@ -12,20 +12,34 @@ import re
 from typing import Any
 
 from r1data.core.completion import cot
-from r1data.core.step import R1Step
+from r1data.core.configs import option
+from r1data.core.step import DropConfig, R1Step
 from r1data.filters.readability import ReadabilityConfig, check_readability
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.language import LanguageConfig, detect_language, language_consistency
+
+
+class LanguageFilterConfig(DropConfig):
+    target_language: str | None = option(
+        None, "ISO 639-1 code of the expected reasoning language (default: the record's, else its prompt's)"
+    )
+    min_consistency: float = option(0.9, "mixed below this share of target-language words", ge=0, le=1)
+    min_foreign_words: int = option(3, "… and with at least this many foreign words", ge=0)
+    ignore_terms: list[str] | None = option(
+        None, "words never counted as foreign (the assistant's name, its maker, product names)"
+    )
+
+
+class ReadabilityFilterConfig(ReadabilityConfig, DropConfig):
+    """The readability thresholds (:class:`~r1data.filters.readability.ReadabilityConfig`) and
+    ``annotate_only``."""
 
 
 class CompletionFilter(R1Step):
     """Base: ``judge(record, completion) -> (annotation, failure reason or None)``."""
 
     filter_name = "filter"
-
-    def __init__(self, annotate_only: bool = False):
-        super().__init__()
-        self.annotate_only = annotate_only
+    Config = DropConfig
 
     def judge(self, record: dict[str, Any], completion: dict[str, Any]) -> tuple[dict, str | None]:
         raise NotImplementedError
@@ -38,7 +52,7 @@ class CompletionFilter(R1Step):
             for c in completions:
                 annotation, failure = self.judge(record, c)
                 c.setdefault("filters", {})[self.filter_name] = annotation
-                if failure and not self.annotate_only:
+                if failure and not self.config.annotate_only:
                     failed.setdefault(f"{self.filter_name}_{failure}", []).append(c)
                 else:
                     kept.append(c)
@@ -64,25 +78,21 @@ class LanguageMixFilter(CompletionFilter):
 
     name = "🌐 language mix"
     filter_name = "language"
+    Config = LanguageFilterConfig
 
-    def __init__(
-        self,
-        target_language: str | None = None,
-        min_consistency: float = 0.9,
-        min_foreign_words: int = 3,
-        ignore_terms: list[str] | None = None,
-        annotate_only: bool = False,
-    ):
-        super().__init__(annotate_only)
-        self.target_language = target_language
-        terms = sorted({t for t in ignore_terms or () if t and t.strip()}, key=len, reverse=True)
+    def __init__(self, *args: Any, **params: Any):
+        super().__init__(*args, **params)
+        c = self.config
+        terms = sorted({t for t in c.ignore_terms or () if t and t.strip()}, key=len, reverse=True)
         self._ignore = re.compile("|".join(re.escape(t) for t in terms)) if terms else None
-        self.config = LanguageConfig(min_foreign_words=min_foreign_words, min_consistency=min_consistency)
+        self.language = LanguageConfig(
+            min_foreign_words=c.min_foreign_words, min_consistency=c.min_consistency
+        )
         self._targets: dict[str, str] = {}
 
     def target_of(self, record: dict[str, Any]) -> str:
-        if self.target_language:
-            return self.target_language
+        if self.config.target_language:
+            return self.config.target_language
         if record.get("language"):
             return record["language"]
         key = record.get("id", "")
@@ -96,29 +106,21 @@ class LanguageMixFilter(CompletionFilter):
         text = cot(completion)
         if self._ignore is not None:
             text = self._ignore.sub(" ", text)
-        result = language_consistency(text, self.target_of(record), self.config)
+        result = language_consistency(text, self.target_of(record), self.language)
         result["consistency"] = round(result["consistency"], 4)
         return result, "mixed" if result["mixed"] else None
 
 
 class ReadabilityFilter(CompletionFilter):
     """Drop unreadable completions (see :mod:`r1data.filters.readability`); parameters are the fields of
-    :class:`~r1data.filters.readability.ReadabilityConfig`."""
+    :class:`~r1data.filters.readability.ReadabilityConfig` and ``annotate_only``."""
 
     name = "📖 readability"
     filter_name = "readability"
+    Config = ReadabilityFilterConfig
 
-    @staticmethod
-    def config_fields() -> tuple[str, ...]:
-        import dataclasses
-
-        return tuple(f.name for f in dataclasses.fields(ReadabilityConfig))
-
-    def __init__(self, annotate_only: bool = False, **config: Any):
-        super().__init__(annotate_only)
-        if "checks" in config:
-            config["checks"] = tuple(config["checks"])
-        self.config = ReadabilityConfig(**config)
+    def __init__(self, *args: Any, **params: Any):
+        super().__init__(*args, **params)
         self._length = None
 
     def judge(self, record, completion):

@@ -21,7 +21,8 @@ from typing import Any
 
 import xxhash
 
-from r1data.core.step import R1Step
+from r1data.core.configs import option
+from r1data.core.step import DropConfig, R1Step
 from r1data.filters.textnorm import tokens
 from r1data.schemas.records import prompt_text
 
@@ -145,6 +146,16 @@ class BenchmarkIndex:
         return found
 
 
+class DecontaminateConfig(DropConfig):
+    positional = ("benchmarks", "n", "data_dir", "check_completions", "annotate_only")
+    benchmarks: list[str | dict[str, Any]] = option(
+        ..., "built-in benchmark names (with data_dir) or specs {name, path|dataset, column, split}"
+    )
+    n: int = option(13, "n-gram size in tokens", ge=1)
+    data_dir: str | None = option(None, "a folder laid out like ../shared/data, for the built-in names")
+    check_completions: bool = option(False, "also drop records whose completions quote a benchmark problem")
+
+
 class Decontaminate(R1Step):
     """Drop prompts (and optionally completions) that overlap a benchmark.
 
@@ -157,32 +168,25 @@ class Decontaminate(R1Step):
     """
 
     name = "🧪 decontaminate"
+    Config = DecontaminateConfig
 
-    def __init__(
-        self,
-        benchmarks: list[Any],
-        n: int = 13,
-        data_dir: str | None = None,
-        check_completions: bool = False,
-        annotate_only: bool = False,
-    ):
-        super().__init__()
-        self.specs = resolve(benchmarks, data_dir)
-        self.n, self.check_completions, self.annotate_only = n, check_completions, annotate_only
+    def __init__(self, *args: Any, **params: Any):
+        super().__init__(*args, **params)
+        self.specs = resolve(self.config.benchmarks, self.config.data_dir)
         self._index: BenchmarkIndex | None = None
         self.hit_counts: Counter[str] = Counter()
 
     @property
     def index(self) -> BenchmarkIndex:
         if self._index is None:
-            self._index = BenchmarkIndex(self.specs, self.n)
+            self._index = BenchmarkIndex(self.specs, self.config.n)
         return self._index
 
     def process(self, data):
         for doc in data:
             record = doc.metadata
             texts = [prompt_text(record) or doc.text]
-            if self.check_completions:
+            if self.config.check_completions:
                 texts += [c.get("text", "") for c in record.get("completions") or []]
             found: set[str] = set()
             for text in texts:
@@ -192,7 +196,7 @@ class Decontaminate(R1Step):
                 record["contamination"] = sorted(found)
                 for name in found:
                     self.stat_update(f"decontam_hits_{name}")
-                if not self.annotate_only:
+                if not self.config.annotate_only:
                     self.drop_record(doc, f"contaminated_{sorted(found)[0]}")
                     continue
             yield doc

@@ -7,9 +7,12 @@ only hashes prompts, so one task keeps up with the rest of a pipeline).
 
 from __future__ import annotations
 
+from typing import Any
+
 import xxhash
 
-from r1data.core.step import R1Step
+from r1data.core.configs import option
+from r1data.core.step import DropConfig, R1Step
 from r1data.filters.textnorm import tokens
 
 
@@ -19,10 +22,10 @@ def prompt_key(text: str) -> int:
 
 class ExactDedup(R1Step):
     name = "🫂 exact dedup"
+    Config = DropConfig
 
-    def __init__(self, annotate_only: bool = False):
-        super().__init__()
-        self.annotate_only = annotate_only
+    def __init__(self, *args: Any, **params: Any):
+        super().__init__(*args, **params)
         self.seen: dict[int, str] = {}
 
     def process(self, data):
@@ -31,7 +34,7 @@ class ExactDedup(R1Step):
             if key in self.seen:
                 doc.metadata["duplicate_of"] = self.seen[key]
                 self.stat_update("duplicate_prompts_found")
-                if not self.annotate_only:
+                if not self.config.annotate_only:
                     self.drop_record(doc, "duplicate_prompt")
                     continue
             else:
@@ -69,21 +72,23 @@ class PromptTokenizer:
 _CJK = __import__("re").compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
+class NearDupFilterConfig(DropConfig):
+    positional = ("remove_folder", "annotate_only")
+    remove_folder: str = option(..., "where datatrove's MinHash clustering wrote <rank>.remove")
+
+
 class NearDupFilter(R1Step):
     """Last stage of near-duplicate removal: drop the documents datatrove's MinHash clustering listed in
     ``<rank>.remove`` (one per cluster is kept), with reason ``near_duplicate_prompt``."""
 
     name = "🫂 near-dup filter"
-
-    def __init__(self, remove_folder: str, annotate_only: bool = False):
-        super().__init__()
-        self.remove_folder, self.annotate_only = remove_folder, annotate_only
+    Config = NearDupFilterConfig
 
     def process(self, data):
         import os
         import struct
 
-        path = os.path.join(self.remove_folder, f"{self._rank:06d}.remove")
+        path = os.path.join(self.config.remove_folder, f"{self._rank:06d}.remove")
         remove: set[int] = set()
         if os.path.exists(path):
             with open(path, "rb") as f:
@@ -93,7 +98,7 @@ class NearDupFilter(R1Step):
             if index in remove:
                 doc.metadata["near_duplicate"] = True
                 self.stat_update("near_duplicate_prompts_found")
-                if not self.annotate_only:
+                if not self.config.annotate_only:
                     self.drop_record(doc, "near_duplicate_prompt")
                     continue
             yield doc
@@ -106,6 +111,13 @@ def _shingles(text: str, n: int) -> set[int]:
     return {xxhash.xxh64_intdigest(" ".join(toks[i : i + n]).encode()) for i in range(len(toks) - n + 1)}
 
 
+class CompletionDedupConfig(DropConfig):
+    threshold: float = option(
+        0.8, "word n-gram Jaccard similarity at which a completion is a duplicate", gt=0, le=1
+    )
+    n: int = option(5, "n-gram size in words", ge=1)
+
+
 class CompletionDedup(R1Step):
     """Near-duplicate completions within one prompt's set (after selection, typically): a completion
     whose word n-gram Jaccard similarity with an earlier kept one is ≥ ``threshold`` is dropped
@@ -113,22 +125,17 @@ class CompletionDedup(R1Step):
     a handful of samples."""
 
     name = "🫂 completion dedup"
-
-    def __init__(self, threshold: float = 0.8, n: int = 5, annotate_only: bool = False):
-        super().__init__()
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError("threshold must be in (0, 1]")
-        self.threshold, self.n, self.annotate_only = threshold, n, annotate_only
+    Config = CompletionDedupConfig
 
     def process(self, data):
         for doc in data:
             kept, seen, duplicates = [], [], []
             for c in doc.metadata.get("completions") or []:
-                grams = _shingles(c.get("text", ""), self.n)
+                grams = _shingles(c.get("text", ""), self.config.n)
                 similar = max((len(grams & g) / max(1, len(grams | g)) for g in seen), default=0.0)
-                if similar >= self.threshold:
+                if similar >= self.config.threshold:
                     c["near_duplicate"] = round(similar, 3)
-                    if not self.annotate_only:
+                    if not self.config.annotate_only:
                         duplicates.append(c)
                         continue
                 seen.append(grams)

@@ -25,43 +25,57 @@ from __future__ import annotations
 
 import collections
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ConfigDict
 
 from r1data.core.completion import cot, trace_of
+from r1data.core.configs import Config, option
 from r1data.core.traces import LEAKED_SPECIAL_TOKEN
 
 _FENCE = re.compile(r"^\s*```", re.M)
 _MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]*\$", re.S)
 
 
-@dataclass(frozen=True)
-class ReadabilityConfig:
-    max_paragraph_words: int = 300
-    max_paragraph_chars: int = 3000
-    code_domains: tuple[str, ...] = ("code",)
-    repeated_line_min_chars: int = 20
-    repeated_line_count: int = 10
-    ngram: int = 20
-    max_ngram_share: float = 0.3
-    min_ngram_repeats: int = 4
-    min_words: int = 10
-    max_words: int = 32768
-    tokenizer: str | None = None  # a local tokenizer path: lengths in tokens instead of words
-    checks: tuple[str, ...] = field(
-        default=(
-            "long_paragraph",
-            "code_block",
-            "repetition",
-            "truncated",
-            "no_summary",
-            "leaked_special_token",
-            "length",
-        )
+CHECKS = (
+    "long_paragraph",
+    "code_block",
+    "repetition",
+    "truncated",
+    "no_summary",
+    "leaked_special_token",
+    "length",
+)
+
+
+class ReadabilityConfig(Config):
+    """The readability checks and their thresholds (see the module docstring)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_paragraph_words: int = option(
+        300, "a paragraph (math masked) longer than this is long_paragraph", ge=1
     )
+    max_paragraph_chars: int = option(3000, "… or longer than this many characters", ge=1)
+    code_domains: tuple[str, ...] = option(("code",), "domains whose reasoning may hold code blocks")
+    repeated_line_min_chars: int = option(20, "repetition: lines at least this long count", ge=1)
+    repeated_line_count: int = option(10, "repetition: the same line this many times", ge=2)
+    ngram: int = option(20, "repetition: the n-gram length, in words", ge=1)
+    max_ngram_share: float = option(
+        0.3, "repetition: share of the words one repeated n-gram may cover", gt=0, le=1
+    )
+    min_ngram_repeats: int = option(4, "repetition: … when seen at least this many times", ge=2)
+    min_words: int = option(10, "shorter completions are too_short (tokens with a tokenizer)", ge=0)
+    max_words: int = option(32768, "longer completions are too_long (tokens with a tokenizer)", ge=1)
+    tokenizer: str | None = option(None, "a local tokenizer path: lengths in tokens instead of words")
+    checks: tuple[Literal[CHECKS], ...] = option(CHECKS, "which checks run")
 
 
-def repetition(text: str, config: ReadabilityConfig = ReadabilityConfig()) -> bool:
+DEFAULT = ReadabilityConfig()
+
+
+def repetition(text: str, config: ReadabilityConfig = DEFAULT) -> bool:
     lines = collections.Counter(
         line.strip() for line in text.splitlines() if len(line.strip()) >= config.repeated_line_min_chars
     )
@@ -91,7 +105,7 @@ class _Length:
 def check_readability(
     completion: dict[str, Any],
     domain: str = "math",
-    config: ReadabilityConfig = ReadabilityConfig(),
+    config: ReadabilityConfig = DEFAULT,
     length: _Length | None = None,
 ) -> dict[str, Any]:
     """``{"ok": bool, "reasons": [...]}`` for one completion (``text`` plus optional ``finish_reason``)."""

@@ -36,7 +36,10 @@ import hashlib
 import random
 from typing import Literal
 
+from pydantic import field_validator, model_validator
+
 from r1data.core.completion import r1_problem
+from r1data.core.configs import Config, option
 from r1data.core.step import R1Step
 
 Policy = Literal["all", "first", "shortest", "random", "majority", "best_of_n", "best_correct"]
@@ -48,41 +51,57 @@ def _length(c: dict) -> int:
     return tokens if tokens is not None else len(c.get("text", ""))
 
 
-class Select(R1Step):
-    name = "🎯 select"
+class ScorerSpec(Config):
+    """A reward model for ``best_of_n``/``best_correct``: a local sequence-classification model
+    (``model: PATH``) or an OpenAI-compatible grader asked for 0-10 (``endpoint`` + ``model``)."""
 
-    def __init__(
-        self,
-        policy: Policy = "all",
-        k: int = 1,
-        seed: int = 0,
-        max_per_prompt: int | None = None,
-        min_pass_rate: float = 0.0,
-        max_pass_rate: float = 1.0,
-        require_r1_format: bool = True,
-        min_agreement: float = 0.5,
-        scorer: dict | None = None,
-    ):
-        super().__init__()
-        if policy not in POLICIES:
-            raise ValueError(f"unknown selection policy {policy!r}: use {', '.join(POLICIES)}")
-        if policy in ("best_of_n", "best_correct") and not scorer:
+    model: str = option(..., "a local model path, or the grader's model name at `endpoint`")
+    endpoint: str | None = option(None, "an OpenAI-compatible base URL (…/v1) of a grader")
+
+
+class SelectConfig(Config):
+    policy: Policy = option(
+        "all", "how the correct completions of a prompt are ordered before the first k are kept"
+    )
+    k: int = option(1, "completions kept per prompt (all, majority: every agreeing one)", ge=1)
+    seed: int = option(0, "random: the shuffle's seed (with the prompt id)")
+    max_per_prompt: int | None = option(None, "a cap on every policy", ge=1)
+    min_pass_rate: float = option(0.0, "drop prompts whose pass rate is below (too hard)", ge=0, le=1)
+    max_pass_rate: float = option(1.0, "drop prompts whose pass rate is above (too easy)", ge=0, le=1)
+    require_r1_format: bool = option(True, "only completions that can become R1 rows are candidates")
+    min_agreement: float = option(
+        0.5, "majority: drop a prompt whose majority holds less of the votes", ge=0, le=1
+    )
+    scorer: ScorerSpec | None = option(
+        None, "best_of_n/best_correct: the reward model ({model} or {endpoint, model})"
+    )
+
+    @field_validator("policy", mode="before")
+    @classmethod
+    def _known_policy(cls, value):
+        if value not in POLICIES:
+            raise ValueError(f"unknown selection policy {value!r}: use {', '.join(POLICIES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SelectConfig:
+        if self.policy in ("best_of_n", "best_correct") and not self.scorer:
             raise ValueError(
-                f"policy {policy} needs a scorer: {{model: PATH}} (a sequence-classification reward "
+                f"policy {self.policy} needs a scorer: {{model: PATH}} (a sequence-classification reward "
                 "model) or {endpoint: URL, model: NAME} (an OpenAI-compatible grader)"
             )
-        self.scorer_spec = scorer
+        if self.min_pass_rate > self.max_pass_rate:
+            raise ValueError("need min_pass_rate <= max_pass_rate")
+        return self
+
+
+class Select(R1Step):
+    name = "🎯 select"
+    Config = SelectConfig
+
+    def __init__(self, *args, **params):
+        super().__init__(*args, **params)
         self._scorer = None
-        if not 0.0 <= min_agreement <= 1.0:
-            raise ValueError("min_agreement must be in [0, 1]")
-        self.min_agreement = min_agreement
-        if k < 1 or (max_per_prompt is not None and max_per_prompt < 1):
-            raise ValueError("k and max_per_prompt must be >= 1")
-        if not 0.0 <= min_pass_rate <= max_pass_rate <= 1.0:
-            raise ValueError("need 0 <= min_pass_rate <= max_pass_rate <= 1")
-        self.policy, self.k, self.seed, self.max_per_prompt = policy, k, seed, max_per_prompt
-        self.min_pass_rate, self.max_pass_rate = min_pass_rate, max_pass_rate
-        self.require_r1_format = require_r1_format
 
     @staticmethod
     def _vote(completions: list[dict]) -> tuple[dict | None, list[bool]]:
@@ -107,9 +126,9 @@ class Select(R1Step):
         if not todo:
             return
         if self._scorer is None:
-            spec = self.scorer_spec
-            local = spec.get("model") if not spec.get("endpoint") else None
-            self._scorer = RewardModelScorer(local, spec.get("endpoint"), spec.get("model"))
+            spec = self.config.scorer
+            local = spec.model if not spec.endpoint else None
+            self._scorer = RewardModelScorer(local, spec.endpoint, spec.model)
         question = prompt_text(record)
         for c, score in zip(
             todo,
@@ -119,17 +138,17 @@ class Select(R1Step):
             c["score"] = score
 
     def choose(self, prompt_id: str, correct: list[dict]) -> list[dict]:
-        if self.policy in ("best_of_n", "best_correct"):
+        if self.config.policy in ("best_of_n", "best_correct"):
             correct = sorted(correct, key=lambda c: -c["score"])  # stable: ties keep sampling order
-        elif self.policy == "shortest":
+        elif self.config.policy == "shortest":
             correct = sorted(correct, key=_length)  # stable: ties keep sampling order
-        elif self.policy == "random":
-            digest = hashlib.sha256(f"{self.seed}:{prompt_id}".encode()).digest()
+        elif self.config.policy == "random":
+            digest = hashlib.sha256(f"{self.config.seed}:{prompt_id}".encode()).digest()
             correct = correct[:]
             random.Random(int.from_bytes(digest[:8], "big")).shuffle(correct)
-        keep = len(correct) if self.policy in ("all", "majority") else self.k
-        if self.max_per_prompt is not None:
-            keep = min(keep, self.max_per_prompt)
+        keep = len(correct) if self.config.policy in ("all", "majority") else self.config.k
+        if self.config.max_per_prompt is not None:
+            keep = min(keep, self.config.max_per_prompt)
         return correct[:keep]
 
     def process(self, data):
@@ -143,7 +162,7 @@ class Select(R1Step):
                 c.setdefault("sample_index", i)
             # which completions are candidates, and why the others go
             vote, candidate, miss = None, [c.get("correct") is True for c in completions], None
-            if self.policy == "majority":
+            if self.config.policy == "majority":
                 vote, candidate = self._vote(completions)
                 if vote is None:
                     self.drop_record(doc, "no_final_answer")
@@ -151,9 +170,9 @@ class Select(R1Step):
                 for c, agrees in zip(completions, candidate, strict=True):
                     c["correct"] = agrees
                 miss = "not_majority"
-            elif self.policy in ("best_of_n", "best_correct"):
+            elif self.config.policy in ("best_of_n", "best_correct"):
                 self._score(record, completions)
-                if self.policy == "best_of_n":  # the best by score, verified or not
+                if self.config.policy == "best_of_n":  # the best by score, verified or not
                     candidate = [True] * len(completions)
             correct, wrong = [], {}
             for c, ok in zip(completions, candidate, strict=True):
@@ -170,10 +189,10 @@ class Select(R1Step):
                 "n_correct": len(correct),
             }
             rate = samples["n_correct"] / samples["n_samples"] if samples["n_samples"] else 0.0
-            record["selection"] = {**samples, "pass_rate": rate, "policy": self.policy}
+            record["selection"] = {**samples, "pass_rate": rate, "policy": self.config.policy}
             if vote is not None:
                 record["selection"]["majority"] = vote
-                if vote["share"] < self.min_agreement:
+                if vote["share"] < self.config.min_agreement:
                     self.drop_record(doc, "majority_below_min_agreement")
                     continue
             self.stat_update("pass_rate_sum", value=rate)
@@ -184,13 +203,13 @@ class Select(R1Step):
             if not correct:
                 self.drop_record(doc, "no_correct")
                 continue
-            if rate < self.min_pass_rate:
+            if rate < self.config.min_pass_rate:
                 self.drop_record(doc, "pass_rate_below_min")
                 continue
-            if rate > self.max_pass_rate:
+            if rate > self.config.max_pass_rate:
                 self.drop_record(doc, "pass_rate_above_max")
                 continue
-            if self.require_r1_format:
+            if self.config.require_r1_format:
                 unfit: dict[str, list[dict]] = {}
                 eligible = []
                 for c in correct:

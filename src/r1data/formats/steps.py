@@ -5,11 +5,24 @@ from __future__ import annotations
 from datatrove.data import Document
 
 from r1data.core.completion import r1_problem, trace_of
+from r1data.core.configs import Config, option
 from r1data.core.step import R1Step
 from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 
 R1_TEMPLATE = "<think>\n{reasoning}\n</think>\n\n{summary}"
+
+
+class FormatR1Config(Config):
+    require_reasoning: bool = option(
+        True,
+        "drop completions without reasoning (no_reasoning); false: a plain answer becomes a row without a "
+        "<think> block (R1's non-reasoning data)",
+    )
+
+
+class FromSFTConfig(Config):
+    teacher: str | None = option(None, "the completions' model (default: the record's source)")
 
 
 class ParseTraces(R1Step):
@@ -49,10 +62,7 @@ class FormatR1(R1Step):
     ``<think>`` block (R1's non-reasoning data: no CoT for simple queries)."""
 
     name = "📝 format r1"
-
-    def __init__(self, require_reasoning: bool = True):
-        super().__init__()
-        self.require_reasoning = require_reasoning
+    Config = FormatR1Config
 
     def process(self, data):
         for doc in data:
@@ -60,7 +70,7 @@ class FormatR1(R1Step):
             for position, c in enumerate(record.get("completions", ())):
                 trace = trace_of(c)
                 reason = r1_problem(c)
-                if reason == "no_reasoning" and not self.require_reasoning and trace.summary.strip():
+                if reason == "no_reasoning" and not self.config.require_reasoning and trace.summary.strip():
                     reason = None
                 if reason:
                     self.drop_completions(doc, [c], reason)
@@ -113,10 +123,7 @@ class FromSFT(R1Step):
     answer them)."""
 
     name = "♻️ from sft"
-
-    def __init__(self, teacher: str | None = None):
-        super().__init__()
-        self.teacher = teacher
+    Config = FromSFTConfig
 
     def process(self, data):
         for doc in data:
@@ -128,7 +135,7 @@ class FromSFT(R1Step):
                 record["prompt"] = prompt_text({"messages": context})
                 record["completions"] = [
                     *record.get("completions", []),
-                    {"text": answer.get("content", ""), "model": self.teacher or record.get("source") or "sft",
+                    {"text": answer.get("content", ""), "model": self.config.teacher or record.get("source") or "sft",
                      "rollout": "sft"},
                 ]  # fmt: skip
                 doc.text = record["prompt"]

@@ -3,80 +3,84 @@ parameters of ``generate``, the flags of ``r1data generate`` and the step's cons
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import field_validator, model_validator
+
+from r1data.core.configs import Config, option
 from r1data.llm.config import SamplingConfig
 
 METHODS = ("sample", "few_shot", "reflect_verify", "reformat", "refine", "router")
 
 
-def _f(default: Any = None, help: str = "", **meta: Any):
-    return field(default=default, metadata={"help": help, **meta})
-
-
-@dataclass
-class EngineOptions:
+class EngineOptions(Config):
     """The ``vllm.LLM`` arguments the commands take as flags (``GenerationConfig.engine`` holds them and
     any other ``vllm.LLM`` argument a recipe gives)."""
 
-    tensor_parallel_size: int | None = _f(help="vLLM engine: GPUs per model")
-    max_model_len: int | None = _f(help="vLLM engine: context length")
-    dtype: str | None = _f(help="vLLM engine: weights dtype (default auto)")
-    gpu_memory_utilization: float | None = _f(help="vLLM engine: memory share (CPU: of RAM)")
-    enforce_eager: bool = _f(False, "vLLM engine: no graph capture")
+    tensor_parallel_size: int | None = option(None, "vLLM engine: GPUs per model", ge=1)
+    max_model_len: int | None = option(None, "vLLM engine: context length", ge=1)
+    dtype: str | None = option(None, "vLLM engine: weights dtype (default auto)")
+    gpu_memory_utilization: float | None = option(None, "vLLM engine: memory share (CPU: of RAM)", gt=0, le=1)
+    enforce_eager: bool = option(False, "vLLM engine: no graph capture")
 
     def options(self) -> dict[str, Any]:
         """The options that were set (a flag not given leaves vLLM's default)."""
-        return {k: v for k, v in self.__dict__.items() if v not in (None, False)}
+        return {k: v for k, v in self.model_dump().items() if v not in (None, False)}
 
 
-@dataclass
 class GenerationConfig(SamplingConfig):
-    endpoints: list[str] | None = _f(  # noqa: RUF009 (a field() with metadata)
-        help="base URL ending in /v1 of an OpenAI-compatible server; several → least-busy routing",
+    """Everything a generation step or ``r1data generate`` takes: the recipe parameters of
+    ``generate``, the flags of ``r1data generate`` and the step's constructor all come from here."""
+
+    endpoints: list[str] | None = option(
+        None,
+        "base URL ending in /v1 of an OpenAI-compatible server; several → least-busy routing",
         flag="--endpoint",
     )
-    vllm_model: str | None = _f(help="instead of endpoints: a model path for the vLLM offline engine")
-    model: str | None = _f(help="model name to request (required with endpoints; engine: the name recorded)")
-    n: int = _f(1, "samples per prompt", flag="-n")
-    method: str = _f("sample", "rollout method (see README 'Rollouts')", choices=METHODS)
-    think_prefix: bool = _f(False, "responses start with '<think>\\n' (endpoints: vLLM/SGLang only)")
-    concurrency: int | None = _f(
-        help="requests in flight (default 16); engine: records per batch (default 1024)"
+    vllm_model: str | None = option(None, "instead of endpoints: a model path for the vLLM offline engine")
+    model: str | None = option(
+        None, "model name to request (required with endpoints; engine: the name recorded)"
     )
-    cache: str | None = _f(help="request cache file (SQLite; CLI default: OUTPUT.cache.sqlite)")
-    cache_dir: str | None = _f(help="recipes: a folder with one request cache per task", flag=None)
-    api_key_env: str | None = _f("R1DATA_API_KEY", "environment variable holding the API key")
-    r1_conventions: bool = _f(
+    n: int = option(1, "samples per prompt", flag="-n", ge=1)
+    method: Literal[METHODS] = option("sample", "rollout method (see README 'Rollouts')")
+    think_prefix: bool = option(False, "responses start with '<think>\\n' (endpoints: vLLM/SGLang only)")
+    concurrency: int | None = option(
+        None, "requests in flight (default 16); engine: records per batch (default 1024)", ge=1
+    )
+    cache: str | None = option(None, "request cache file (SQLite; CLI default: OUTPUT.cache.sqlite)")
+    cache_dir: str | None = option(None, "recipes: a folder with one request cache per task", flag=None)
+    api_key_env: str | None = option("R1DATA_API_KEY", "environment variable holding the API key")
+    r1_conventions: bool = option(
         True, "keep system prompts and do not append the boxed-answer instruction to math prompts"
     )
-    timeout_s: float = _f(600.0, "seconds per request", flag="--request-timeout")
-    retries: int = _f(5, "retries per request on 408/409/429/5xx, timeouts, resets")
-    backoff_s: float = _f(1.0, "first retry back-off in seconds (doubles, with jitter)", flag="--backoff")
-    examples: str | None = _f(help="few_shot: JSONL of worked examples (prompt, reasoning, summary)")
-    shots: int | None = _f(help="few_shot: examples per prompt (default 2)")
-    template: str | None = _f(help="reflect_verify/reformat/refine: another template file")
-    patterns: str | None = _f(help="router: a file of trivial-prompt patterns")
-    cot_template: str | None = _f(help="router: the template of prompts that get a chain of thought")
-    engine: dict[str, Any] | None = _f(help="extra vllm.LLM arguments (CLI: the engine flags)", flag=None)  # noqa: RUF009
+    timeout_s: float = option(600.0, "seconds per request", flag="--request-timeout", gt=0)
+    retries: int = option(5, "retries per request on 408/409/429/5xx, timeouts, resets", ge=0)
+    backoff_s: float = option(
+        1.0, "first retry back-off in seconds (doubles, with jitter)", flag="--backoff", ge=0
+    )
+    examples: str | None = option(None, "few_shot: JSONL of worked examples (prompt, reasoning, summary)")
+    shots: int | None = option(None, "few_shot: examples per prompt (default 2)", ge=1)
+    template: str | None = option(None, "reflect_verify/reformat/refine: another template file")
+    patterns: str | None = option(None, "router: a file of trivial-prompt patterns")
+    cot_template: str | None = option(None, "router: the template of prompts that get a chain of thought")
+    engine: dict[str, Any] | None = option(
+        None, "extra vllm.LLM arguments (CLI: the engine flags)", flag=None
+    )
 
-    def __post_init__(self):
-        super().__post_init__()
-        if isinstance(self.endpoints, str):
-            self.endpoints = [self.endpoints]
+    @field_validator("endpoints", mode="before")
+    @classmethod
+    def _one_endpoint(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_backend(self) -> GenerationConfig:
         if bool(self.endpoints) == bool(self.vllm_model):
             raise ValueError(
                 "generation needs exactly one of endpoints (--endpoint) or vllm_model (--vllm-model)"
             )
         if self.endpoints and not self.model:
             raise ValueError("generation from endpoints needs a model name (model / --model)")
-        if self.n < 1:
-            raise ValueError("n (-n) must be >= 1")
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; known: {', '.join(METHODS)}")
-        if self.concurrency is not None and self.concurrency < 1:
-            raise ValueError("concurrency must be >= 1")
+        return self
 
     @property
     def requests_at_once(self) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from datatrove.data import Document
 
+from r1data.core.configs import Config, option
 from r1data.core.paths import fill_template
 from r1data.core.step import R1Step
 from r1data.verifiers.base import verdict
@@ -65,6 +66,15 @@ def self_cognition_records(
     return out
 
 
+class SelfCognitionConfig(Config):
+    name: str = option(..., "the assistant's name", min_length=1)
+    maker: str = option(..., "who made the assistant", min_length=1)
+    languages: list[str] | None = option(
+        None, "template languages (default: all; en, zh, es, fr, de, ru, ja ship)"
+    )
+    templates: str | None = option(None, "another YAML file of {language: [{q, a}, …]} with {name}/{maker}")
+
+
 class SelfCognition(R1Step):
     """Pass records through and add the self-cognition records (task 0 only, after its input).
 
@@ -75,12 +85,12 @@ class SelfCognition(R1Step):
     """
 
     name = "🪪 self-cognition"
+    Config = SelfCognitionConfig
 
-    def __init__(
-        self, name: str, maker: str, languages: list[str] | None = None, templates: str | None = None
-    ):
-        super().__init__()
-        self.records = self_cognition_records(name, maker, languages, templates)
+    def __init__(self, *args, **params):
+        super().__init__(*args, **params)
+        c = self.config
+        self.records = self_cognition_records(c.name, c.maker, c.languages, c.templates)
 
     def process(self, data):
         yield from data

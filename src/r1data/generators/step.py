@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from r1data.core.configs import field_names
 from r1data.core.step import R1Step, RecordStream
 from r1data.generators.config import GenerationConfig
 
@@ -66,11 +65,10 @@ class Generate(R1Step):
     """
 
     name = "🤖 generate"
-    config_fields = staticmethod(lambda: field_names(GenerationConfig))
+    Config = GenerationConfig
 
-    def __init__(self, **options: Any):
-        super().__init__()
-        self.config = GenerationConfig(**options)
+    def __init__(self, *args: Any, **params: Any):
+        super().__init__(*args, **params)
         c = self.config
         self.rollout = build_rollout(c.method, c.n, c.r1_conventions, c.think_prefix, **c.rollout_options())
         self.cache_dir = c.cache_dir

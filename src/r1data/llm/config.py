@@ -3,20 +3,16 @@ top-p 0.95, long outputs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from r1data.core.configs import Config, option
 
-@dataclass
-class SamplingConfig:
-    max_tokens: int = field(default=32768, metadata={"help": "longest completion, in tokens"})
-    temperature: float = field(default=0.6, metadata={"help": "sampling temperature (R1: 0.6)"})
-    top_p: float = field(default=0.95, metadata={"help": "nucleus sampling (R1: 0.95)"})
-    seed: int | None = field(default=None, metadata={"help": "base seed; sample i uses seed + i"})
 
-    def __post_init__(self):
-        if self.max_tokens < 1 or not 0.0 < self.top_p <= 1.0 or self.temperature < 0:
-            raise ValueError("need max_tokens >= 1, 0 < top_p <= 1 and temperature >= 0")
+class SamplingConfig(Config):
+    max_tokens: int = option(32768, "longest completion, in tokens", ge=1)
+    temperature: float = option(0.6, "sampling temperature (R1: 0.6)", ge=0)
+    top_p: float = option(0.95, "nucleus sampling (R1: 0.95)", gt=0, le=1)
+    seed: int | None = option(None, "base seed; sample i uses seed + i")
 
     def params(self) -> dict[str, Any]:
         """The request parameters (``seed`` only when set)."""

@@ -10,15 +10,13 @@ executor and the output. Keys are the field names below; unknown keys are an err
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 from typing import Any, Literal
 
 import orjson
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from r1data.core.paths import resolve_path  # noqa: F401  (re-exported)
+from r1data.core.recipes import expand_env, load_model  # noqa: F401  (expand_env re-exported)
 
 
 class _Strict(BaseModel):
@@ -103,6 +101,15 @@ class StageSpec(_Strict):
     def _steps_or_dedup(self) -> StageSpec:
         if bool(self.steps) == (self.near_dedup is not None):
             raise ValueError(f"stage {self.name!r} needs either `steps` or `near_dedup`")
+        return self
+
+    @model_validator(mode="after")
+    def _typed_parameters(self) -> StageSpec:
+        """Every step's parameters against its typed config, before anything runs."""
+        from r1data.pipelines.registry import validate_step
+
+        for step in self.steps:
+            step.params = validate_step(step.kind, step.params, f"stage {self.name!r}, step {step.kind!r}")
         return self
 
 
@@ -275,60 +282,7 @@ class Recipe(_Strict):
         return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
-_SECRET_NAME = re.compile(
-    r"(?:^|_)(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(?:_|$)", re.IGNORECASE
-)
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-def expand_env(text: str, source: str = "recipe") -> str:
-    """``${VAR}`` and ``${VAR:-default}`` → the environment's value (endpoints, model names and paths
-    that differ between machines). A ``${VAR}`` without default that is not set is an error, and so is
-    a variable whose name looks like a secret (``*TOKEN*``, ``*KEY*`` …): steps read API keys from the
-    variable named by ``api_key_env``."""
-
-    def one(match: re.Match) -> str:
-        name, default = match.group(1), match.group(2)
-        if _SECRET_NAME.search(name):
-            # the expanded recipe is written to recipe.json and summarised in the card
-            raise ValueError(
-                f"{source}: ${{{name}}} looks like a secret; recipes are published with the data. "
-                "Steps read keys themselves from the variable named by `api_key_env`."
-            )
-        value = os.environ.get(name)
-        if value is None:
-            if default is None:
-                raise ValueError(f"{source}: environment variable {name} is not set and has no default")
-            return default
-        return value
-
-    return _ENV.sub(one, text)
-
-
-class _RecipeLoader(yaml.SafeLoader):
-    """YAML 1.1 reads the keys ``on``, ``off``, ``yes``, ``no`` as booleans (``on: [unknown, fail]``
-    would become ``{True: …}``): keys are kept as written. Other non-string keys are refused."""
-
-    def construct_mapping(self, node, deep=False):
-        mapping = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, bool) and isinstance(key_node, yaml.ScalarNode):
-                key = key_node.value
-            if not isinstance(key, str):
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"recipe keys are names: {key_node.value!r} is not", key_node.start_mark
-                )
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
-
-
-_RecipeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _RecipeLoader.construct_mapping)
-
-
 def load_recipe(path: str) -> Recipe:
-    with open(path, encoding="utf-8") as f:
-        data = yaml.load(expand_env(f.read(), path), Loader=_RecipeLoader)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a recipe is a YAML mapping")
-    return Recipe.model_validate(data)
+    """A run recipe from YAML (``${VAR}`` expanded), validated whole — every step's parameters
+    included — or a :class:`~r1data.core.recipes.RecipeError` in one line."""
+    return load_model(path, Recipe)

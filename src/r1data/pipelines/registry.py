@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 
 from datatrove.pipeline.base import PipelineStep
+
+from r1data.core.configs import ConfigError, validate
 
 STEPS: dict[str, str] = {
     "generate": "r1data.generators.step:Generate",
@@ -24,25 +25,33 @@ STEPS: dict[str, str] = {
 }
 
 
+def step_class(kind: str) -> type:
+    """The class of a recipe step name (its module imported now)."""
+    if kind not in STEPS:
+        raise ValueError(f"unknown step {kind!r}; known steps: {', '.join(sorted(STEPS))}")
+    module, _, name = STEPS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def validate_step(kind: str, params: dict, where: str) -> dict:
+    """A step's recipe parameters checked against its typed config (one line naming ``where``, the
+    field, the value and what it expects); returns them as set, with their types."""
+    params = dict(params)
+    exclusions = params.pop("exclusions", None)
+    if exclusions is not None and not isinstance(exclusions, str):
+        raise ConfigError(f"{where}, field 'exclusions': {exclusions!r} is not a folder path")
+    config = validate(step_class(kind).Config, params, where)
+    return {**config.set_values(), **({"exclusions": exclusions} if exclusions is not None else {})}
+
+
 def build_step(kind: str, params: dict) -> PipelineStep:
     """Build a step from its recipe name and parameters. ``exclusions: FOLDER`` on any step writes what
     it drops there (records JSONL: dropped records with ``dropped_reason``, dropped completions inside a
     copy of their record with ``excluded_reason``)."""
     params = dict(params)
     exclusions = params.pop("exclusions", None)
-    if kind not in STEPS:
-        raise ValueError(f"unknown step {kind!r}; known steps: {', '.join(sorted(STEPS))}")
-    module, _, name = STEPS[kind].partition(":")
-    cls = getattr(importlib.import_module(module), name)
-    signature = inspect.signature(cls.__init__).parameters
-    allowed = set(signature) - {"self", "kwargs"}
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values()):
-        allowed |= set(getattr(cls, "config_fields", lambda: ())())
-    unknown = set(params) - allowed
-    if unknown:
-        raise ValueError(
-            f"step {kind!r} got unknown parameters {sorted(unknown)}; it accepts {sorted(allowed)}"
-        )
+    cls = step_class(kind)
+    validate(cls.Config, params, f"step {kind!r}")  # the error names the recipe's step
     step = cls(**params)
     if exclusions is not None:
         from r1data.core.step import R1Step

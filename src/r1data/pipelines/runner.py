@@ -242,7 +242,7 @@ def near_dedup_pipelines(recipe: Recipe, index: int, output_dir: str, tasks: int
         logs,
         [
             reader(),
-            NearDupFilter(os.path.join(work, "remove"), annotate_only=spec.annotate_only),
+            NearDupFilter(remove_folder=os.path.join(work, "remove"), annotate_only=spec.annotate_only),
             RecordWriter(os.path.join(output_dir, "work", stage.name)),
         ],
         tasks,
@@ -297,6 +297,9 @@ def run_recipe(
     from r1data.io.locks import FolderLock
 
     output_dir = os.path.abspath(output_dir)
+    for stage in recipe.stages:  # every step can be built (files it names exist …) before anything is written
+        for step in stage.steps:
+            build_step(step.kind, step.params)
     with FolderLock(output_dir, f"r1data run {recipe.name}"):
         _check_fingerprint(recipe, output_dir, force)
         _refuse_while_queued(recipe, output_dir)

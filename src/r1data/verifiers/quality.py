@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from r1data.core.configs import field_names
+from r1data.core.configs import option
 from r1data.core.paths import fill_template, load_template
 from r1data.core.step import R1Step, RecordStream
 from r1data.core.traces import split_trace
@@ -34,6 +34,15 @@ def final_reply(completion: dict[str, Any]) -> str:
     return summary.strip()
 
 
+class QualityJudgeConfig(JudgeConfig):
+    """The judge (:class:`~r1data.verifiers.judge_config.JudgeConfig`), and what it judges."""
+
+    positional = ("endpoint", "model", "domains", "min_score", "template")
+    domains: list[str] = option(list(NON_REASONING_DOMAINS), "record domains to judge")
+    min_score: int = option(7, "a completion passes at or above this 1-10 score", ge=1, le=10)
+    template: str | None = option(None, "another template file with {prompt}, {reference_block}, {response}")
+
+
 class QualityJudge(R1Step):
     """Set ``verdict``/``correct`` on completions of ``domains`` from a judge model's 1–10 score.
 
@@ -46,25 +55,16 @@ class QualityJudge(R1Step):
     """
 
     name = "⚖️ judge quality"
-    config_fields = staticmethod(lambda: field_names(JudgeConfig))
+    Config = QualityJudgeConfig
 
-    def __init__(
-        self,
-        endpoint: str,
-        model: str,
-        domains: list[str] | tuple[str, ...] = NON_REASONING_DOMAINS,
-        min_score: int = 7,
-        template: str | None = None,
-        **judge: Any,
-    ):
-        super().__init__()
-        if not 1 <= min_score <= 10:
-            raise ValueError("min_score must be within 1..10")
-        self.judge = JudgeConfig(endpoint=endpoint, model=model, **judge)
+    def __init__(self, *args: Any, **params: Any):
+        super().__init__(*args, **params)
+        c = self.config
+        self.judge = JudgeConfig(**c.model_dump(include=set(JudgeConfig.model_fields)))
         self.endpoint = self.judge.client_config()
-        self.domains, self.min_score, self.concurrency = set(domains), min_score, self.judge.concurrency
+        self.domains, self.min_score, self.concurrency = set(c.domains), c.min_score, self.judge.concurrency
         self.max_tokens = self.judge.max_tokens
-        self.template = load_template(template or "quality_judge.txt", "r1data.verifiers")
+        self.template = load_template(c.template or "quality_judge.txt", "r1data.verifiers")
 
     def _prompt(self, record: dict[str, Any], completion: dict[str, Any]) -> str:
         reference = (record.get("reference") or {}).get("answer")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 
+from pydantic import model_validator
+
+from r1data.core.configs import Config, option
 from r1data.core.step import R1Step, RecordStream
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from r1data.verifiers.registry import CHECKERS, checker_pool, checker_spec
@@ -24,6 +27,35 @@ def sandbox_failure_warning(counters: dict[str, float], where: str) -> str | Non
         "unknown/sandbox_error — the sandbox itself is failing (see the verdicts' detail); those "
         "samples are neither kept nor judged wrong"
     )
+
+
+class VerifyConfig(Config):
+    domain: str | None = option(
+        "math",
+        "records of this domain are verified, others pass untouched; null: every domain without a rule checker",
+    )
+    checker: str | None = option(
+        None, "`module:Class` of another checker (default: the domain's registered one)"
+    )
+    workers: int | None = option(None, "verifier processes (default: all cores)", ge=1)
+    timeout_s: float | None = option(
+        None, "hard bound per completion (default: the domain's: math 10 s, code 60 s)", gt=0
+    )
+    memory_mb: int = option(2048, "memory headroom per verifier process, in MB", ge=64)
+    judge: JudgeConfig | None = option(
+        None, "an LLM judge for what the rules leave unknown (and `fail` with on: [unknown, fail])"
+    )
+    sandbox_paths: list[str] | None = option(
+        None, "code: host paths the sandbox shows read-only (a site-packages)"
+    )
+
+    @model_validator(mode="after")
+    def _decidable(self) -> VerifyConfig:
+        if self.domain is not None and self.judge is None and checker_spec(self.domain, self.checker) is None:
+            raise ValueError(
+                f"no rule checker for domain {self.domain!r} (known: {sorted(CHECKERS)}): give a `judge` to decide it"
+            )
+        return self
 
 
 class Verify(R1Step):
@@ -47,28 +79,20 @@ class Verify(R1Step):
     """
 
     name = "✅ verify"
+    Config = VerifyConfig
 
-    def __init__(
-        self,
-        domain: str | None = "math",
-        checker: str | None = None,
-        workers: int | None = None,
-        timeout_s: float | None = None,
-        memory_mb: int = 2048,
-        judge: dict | None = None,
-        sandbox_paths: list[str] | None = None,
-    ):
-        super().__init__()
-        options = {"extra_paths": list(sandbox_paths)} if sandbox_paths else {}
-        self.spec = checker_spec(domain, checker, **options) if domain is not None else None
-        if self.spec is None and judge is None and domain is not None:
-            raise ValueError(
-                f"no rule checker for domain {domain!r} (known: {sorted(CHECKERS)}): give a `judge` to decide it"
-            )
-        self.domain = domain
-        self.timeout_s = timeout_s
-        self.workers, self.memory_mb = workers, memory_mb
-        self.judge = JudgeConfig(**judge) if judge else None
+    def __init__(self, *args, **params):
+        super().__init__(*args, **params)
+        c = self.config
+        options = {"extra_paths": list(c.sandbox_paths)} if c.sandbox_paths else {}
+        self.spec = checker_spec(c.domain, c.checker, **options) if c.domain is not None else None
+        self.domain, self.timeout_s, self.workers, self.memory_mb = (
+            c.domain,
+            c.timeout_s,
+            c.workers,
+            c.memory_mb,
+        )
+        self.judge = c.judge
 
     def _mine(self, record: dict) -> bool:
         domain = record.get("domain", "math")
