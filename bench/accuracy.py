@@ -17,6 +17,11 @@ in LaTeX, names and code; Chinese chains of thought over the Chinese problems).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path as _Path
+
+sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the repository: its tests.doubles
+
 import argparse
 import json
 import time
@@ -87,7 +92,8 @@ def math_accuracy() -> None:
 
 
 def language_accuracy(docs: int) -> None:
-    from r1data.testing.language_mixtures import build_mixtures, evaluate
+    from tests.doubles.language_mixtures import build_mixtures, evaluate
+
     from r1data.verifiers.language import detect_language, language_consistency
 
     folder = SHARED / "multilingual" / "lingua_sentences"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/executors.py [--recipe recipes/quickstart.yaml] [--tasks 3] [--repeats 2]
 
 Ray: a local Ray started by the run (``ray.init`` on loopback) and stopped after it; Slurm: a one-node
-cluster (``r1data.testing.slurm``, needs slurm-wlm + munge and root) started once, its start-up timed
+cluster (``tests.doubles.slurm``, needs slurm-wlm + munge and root) started once, its start-up timed
 apart. Prints wall seconds per run and the ratio to the local run; the rows are checked identical.
 """
 
@@ -16,10 +16,11 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))  # the repository: its tests.doubles
+
+from tests.doubles import slurm as slurm_testing
 
 from r1data.pipelines import Recipe, load_recipe, run_recipe
-from r1data.testing import slurm as slurm_testing
 
 EXECUTORS = {"local": {"type": "local"}, "ray": {"type": "ray"},
              "slurm": {"type": "slurm", "partition": "cpu", "poll_s": 0.5}}  # fmt: skip

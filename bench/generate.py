@@ -1,6 +1,6 @@
 """Generation throughput against a loopback server of known capacity, and the cost of the request cache.
 
-The FAKE server (r1data.testing.fake_chat_server) answers each request after a fixed latency with at most
+The FAKE server (tests.doubles.fake_chat_server) answers each request after a fixed latency with at most
 ``capacity`` requests in service at once, so its maximum throughput is capacity / latency requests/s.
 r1data's generation, with twice that many requests in flight (so the next one is always queued at the
 server), should reach ≥ 0.95 of it. Server and client share this process (and its GIL). The checkpoint (request
@@ -10,6 +10,11 @@ cache) overhead is the same run with and without the SQLite cache.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path as _Path
+
+sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the repository: its tests.doubles
 
 import argparse
 import tempfile
@@ -37,7 +42,7 @@ def run(url: str, prompts: int, n: int, concurrency: int, cache_path: str | None
 
 
 def main() -> None:
-    from r1data.testing.fake_chat_server import FakeChatServer
+    from tests.doubles.fake_chat_server import FakeChatServer
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--prompts", type=int, default=200)

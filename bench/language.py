@@ -15,6 +15,11 @@ inserted in half of them), per language pair.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path as _Path
+
+sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the repository: its tests.doubles
+
 import os
 import time
 from pathlib import Path
@@ -39,8 +44,8 @@ def main() -> None:
     import datatrove.pipeline.base as datatrove_base
     from datatrove.data import Document
     from datatrove.pipeline.filters import LanguageFilter
+    from tests.doubles.language_mixtures import DEFAULT_PAIRS, build_mixtures, evaluate
 
-    from r1data.testing.language_mixtures import DEFAULT_PAIRS, build_mixtures, evaluate
     from r1data.verifiers.language import language_consistency, lid_model
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})

@@ -9,8 +9,8 @@ import sys
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from r1data.core.funnel import format_funnel
     from r1data.pipelines import load_recipe, run_recipe
-    from r1data.pipelines.funnel import format_funnel
 
     recipe = load_recipe(args.recipe)
     output = args.output or os.path.join("outputs", recipe.name)
@@ -49,7 +49,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"r1data run: error: {problem}; pass --allow-empty to accept that", file=sys.stderr)
         return 3
     if recipe.output.push_to_hub:
-        from r1data.commands.publish import PublishError, publish
+        from r1data.io.hub import PublishError, publish
 
         try:
             pushed = publish(result.output_dir, recipe.output.push_to_hub, private=recipe.output.private)
@@ -184,7 +184,7 @@ def _cmd_mix(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from r1data.commands.publish import PublishError, publish
+    from r1data.io.hub import PublishError, publish
 
     try:
         result = publish(args.output_dir, args.repo_id, args.private, args.revision, args.create_pr,
@@ -203,7 +203,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from r1data.reports.html import write_report
+    from r1data.data_cards.report import write_report
 
     if not os.path.exists(os.path.join(args.output_dir, "stats.json")):
         print(
@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return train_main(argv[1:])
     args = make_parser().parse_args(argv)
-    from r1data.pipelines.console import configure
+    from r1data.core.console import configure
 
     configure(args.log_level, progress=not args.quiet)
     from r1data.io.locks import FolderBusy

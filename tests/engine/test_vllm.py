@@ -22,7 +22,7 @@ from r1data.generators.rollouts import (
 )
 from r1data.pipelines import load_recipe, run_recipe
 from r1data.pipelines.recipe import resolve_path
-from r1data.testing.fake_chat_server import FakeChatServer
+from tests.doubles.fake_chat_server import FakeChatServer
 from tests.engine.conftest import ENGINE_ARGS, REPO, SERVED_NAME, offline_engine_env, vllm_python
 from tests.engine.teacher import MATH_ANSWERS, NON_REASONING_ANSWERS, read_jsonl
 

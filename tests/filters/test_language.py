@@ -105,7 +105,7 @@ def test_chinese_chains_of_thought_on_real_chinese_problems_are_consistent():
 
 
 def test_precision_and_recall_on_mixtures_of_real_sentences():
-    from r1data.testing.language_mixtures import DEFAULT_PAIRS, build_mixtures, evaluate
+    from tests.doubles.language_mixtures import DEFAULT_PAIRS, build_mixtures, evaluate
 
     folder = SHARED_DATA / "multilingual" / "lingua_sentences"
     shared_file("multilingual/lingua_sentences/en.txt")

@@ -145,7 +145,7 @@ def test_majority_policy_keeps_the_completions_that_agree_with_the_vote():
 
 
 def test_best_of_n_and_best_correct_pick_by_the_reward_models_score():
-    from r1data.testing.fake_chat_server import FakeChatServer
+    from tests.doubles.fake_chat_server import FakeChatServer
 
     def grade(prompt):  # a FAKE grader (named so): the score is written in the answer it is shown
         import re

@@ -14,8 +14,8 @@ import pytest
 from r1data.generators.generate import GenerationStats, RequestCache, generate_records
 from r1data.generators.rollouts import build_messages
 from r1data.llm.client import ChatClient, EndpointConfig, GenerationError
-from r1data.testing.fake_chat_server import FakeChatServer
 from tests.conftest import write_jsonl
+from tests.doubles.fake_chat_server import FakeChatServer
 
 
 def records(n):

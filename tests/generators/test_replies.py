@@ -13,8 +13,8 @@ import yaml
 
 from r1data.generators.generate import GenerationStats, RequestCache, generate_records
 from r1data.llm.client import ChatClient, EndpointConfig, GenerationError
-from r1data.testing.fake_chat_server import FakeChatServer
 from tests.conftest import write_jsonl
+from tests.doubles.fake_chat_server import FakeChatServer
 
 
 def client(server, retries=1):

@@ -23,8 +23,8 @@ from r1data.generators.self_cognition import SelfCognition, self_cognition_recor
 from r1data.generators.step import build_rollout
 from r1data.llm.client import ChatClient, EndpointConfig, GenerationError
 from r1data.pipelines.recipe import expand_env
-from r1data.testing.fake_chat_server import FakeChatServer
 from tests.conftest import write_jsonl
+from tests.doubles.fake_chat_server import FakeChatServer
 
 
 def test_fill_template_is_one_pass():

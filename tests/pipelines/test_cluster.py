@@ -20,9 +20,9 @@ import pytest
 
 from r1data.pipelines import Recipe, load_recipe, run_recipe
 from r1data.pipelines.status import run_status
-from r1data.testing import slurm as slurm_testing
-from r1data.testing.fake_chat_server import FakeChatServer
 from tests.conftest import REPO
+from tests.doubles import slurm as slurm_testing
+from tests.doubles.fake_chat_server import FakeChatServer
 
 pytest.importorskip("ray", reason="ray is installed by the README's set-up (make setup)")
 

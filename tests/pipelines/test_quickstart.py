@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from r1data.core.funnel import format_funnel
 from r1data.pipelines import load_recipe, run_recipe
-from r1data.pipelines.funnel import format_funnel
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`r1data publish` against a loopback fake of the Hub's endpoints (r1data.testing.fake_hub; no Hub is
+"""`r1data publish` against a loopback fake of the Hub's endpoints (tests.doubles.fake_hub; no Hub is
 reachable here): exactly README.md and data/ are committed, the token never shows, bad folders are
 refused before anything is sent, and the pushed repo loads back with `datasets` through the same server."""
 
@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from r1data.pipelines import load_recipe, run_recipe
-from r1data.testing.fake_hub import FakeHub
 from tests.conftest import REPO
+from tests.doubles.fake_hub import FakeHub
 
 TOKEN = "hf_r1dataTestSecret0123456789"
 

@@ -256,9 +256,9 @@ def test_r1_zero_answer_tag_format_reward():
 
 
 def test_helpfulness_sees_the_summary_and_harmlessness_the_whole_response(tmp_path):
-    from r1data.testing.fake_chat_server import FakeChatServer
     from r1data.trainers.args import DataArguments
     from r1data.trainers.rewards import build_rewards
+    from tests.doubles.fake_chat_server import FakeChatServer
 
     completion = "<think>\nSECRET-REASONING\n</think>\n\nThe answer is 42."
     with FakeChatServer(reply=lambda prompt: (200, "Score: 7")) as server:  # a FAKE grader, named so

@@ -7,9 +7,9 @@ import re
 import subprocess
 import sys
 
-from r1data.testing.fake_chat_server import FakeChatServer
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
 from tests.conftest import write_jsonl
+from tests.doubles.fake_chat_server import FakeChatServer
 
 SECRET = "sk-test-secret-123"
 UNDECIDED = {"label": "unknown", "reason": "no_rule_verifier", "verifier": "none"}

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from r1data.testing.fake_chat_server import FakeChatServer
 from r1data.verifiers.judge import JudgeClient, JudgeConfig
 from r1data.verifiers.judge_reply import the_one
+from tests.doubles.fake_chat_server import FakeChatServer
 
 QUESTION, REFERENCE = "What is the capital of France?", "Paris"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from datatrove.data import Document
 
-from r1data.testing.fake_chat_server import FakeChatServer
 from r1data.verifiers.step import Verify
+from tests.doubles.fake_chat_server import FakeChatServer
 
 
 def run(step, records):

@@ -381,7 +381,7 @@ def _write(recipe, output_dir, parts, quotas, rows_in, kept, dropped, source_sta
     write_atomic(os.path.join(output_dir, "stats.json"), json.dumps(stats, indent=2).encode())
     write_atomic(os.path.join(output_dir, "mix_recipe.json"), recipe.model_dump_json(indent=2).encode())
     write_atomic(os.path.join(output_dir, "README.md"), _card(recipe, stats).encode())
-    from r1data.reports.html import write_report
+    from r1data.data_cards.report import write_report
 
     write_report(output_dir)
     return stats

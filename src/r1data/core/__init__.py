@@ -2,7 +2,7 @@
 filters, formats and trainers can import it cheaply. Step base and drop API, counter names, completion
 accessors, trace splitting, paths and templates."""
 
-from r1data._lazy import lazy_exports
+from r1data.core.lazy import lazy_exports
 
 _EXPORTS = {
     "R1Step": "r1data.core.step",

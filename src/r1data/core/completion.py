@@ -1,5 +1,6 @@
-"""What a completion says, read without changing it: its trace, reasoning, summary and chain of
-thought. The one definition used by verifiers, filters, formats and rewards.
+"""What a completion says, read without changing it: its trace, reasoning, summary, whether its
+reasoning was closed, its chain of thought and its final answer. The one reader used by verifiers,
+filters, formats, rewards, eval and the viewer: none of them splits a text again.
 
 A completion that went through ``parse_traces`` carries ``reasoning``/``summary``/``closed``; one that
 did not is split from its ``text`` on the fly (nothing is written back).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from r1data.core.answers import answer_in
 from r1data.core.traces import Trace, split_trace
 
 
@@ -32,6 +34,23 @@ def reasoning(c: dict[str, Any]) -> str:
 
 def summary(c: dict[str, Any]) -> str:
     return trace_of(c).summary
+
+
+def closed(c: dict[str, Any]) -> bool:
+    """Whether the completion's reasoning was closed: False for a reasoning block opened and never
+    closed, or a reply cut at its token budget (``finish_reason: length``)."""
+    return trace_of(c).closed and c.get("finish_reason") != "length"
+
+
+def final_answer(c: dict[str, Any]) -> str | None:
+    r"""The final answer the completion's summary gives (:func:`r1data.core.answers.answer_in`), None
+    when it gives none or its reasoning never closed.
+
+    >>> final_answer({"text": r"<think>2+2</think> It is $\boxed{4}$."}), final_answer({"text": "<think>2+2"})
+    ('4', None)
+    """
+    trace = trace_of(c)
+    return answer_in(trace.summary) if trace.closed else None
 
 
 def cot(c: dict[str, Any]) -> str:

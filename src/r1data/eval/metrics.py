@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+
+from r1data.verifiers.votes import majority
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -39,26 +41,6 @@ def mean_and_se(values: Sequence[float]) -> tuple[float, float]:
         return mean, 0.0
     var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
     return mean, math.sqrt(var / len(values))
-
-
-def majority(answers: Sequence[str | None], same: Callable[[str, str], bool]) -> tuple[int | None, float]:
-    """Index of the sample whose answer wins the vote (the first member of the largest group of
-    equivalent answers; ties to the earliest group) and the winning group's share of the votes;
-    ``(None, 0.0)`` when no sample has an answer."""
-    groups: list[list[int]] = []
-    for i, answer in enumerate(answers):
-        if answer is None:
-            continue
-        for group in groups:
-            if same(answers[group[0]], answer):
-                group.append(i)
-                break
-        else:
-            groups.append([i])
-    if not groups:
-        return None, 0.0
-    best = max(groups, key=lambda g: (len(g), -g[0]))
-    return best[0], len(best) / sum(len(g) for g in groups)
 
 
 def summarise(per_prompt: list[dict], k: int) -> dict:

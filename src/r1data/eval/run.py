@@ -111,13 +111,13 @@ def verify(records: list[dict], workers: int | None = None) -> list[dict]:
 
 
 def _per_prompt(record: dict) -> dict:
-    from r1data.verifiers.math_checker import final_answer
+    from r1data.core.completion import final_answer
 
     completions = record.get("completions") or []
     math = record["domain"] == "math"
     return {
         "correct": [c.get("correct") is True for c in completions],
-        "answers": [final_answer(c.get("text", "")) if math else None for c in completions],
+        "answers": [final_answer(c) if math else None for c in completions],
     }
 
 

@@ -1,7 +1,7 @@
 """Filters with a reason for every drop: rejection sampling (selection), language mixing, readability,
 exact and MinHash dedup, decontamination."""
 
-from r1data._lazy import lazy_exports
+from r1data.core.lazy import lazy_exports
 
 _EXPORTS = {
     "Select": "r1data.filters.selection",

@@ -106,10 +106,11 @@ class Select(R1Step):
     @staticmethod
     def _vote(completions: list[dict]) -> tuple[dict | None, list[bool]]:
         """The majority answer of the completions and which of them agree with it (None, no answer)."""
-        from r1data.eval.metrics import majority
-        from r1data.verifiers.math_checker import final_answer, same_answer
+        from r1data.core.completion import final_answer
+        from r1data.verifiers.math_checker import same_answer
+        from r1data.verifiers.votes import majority
 
-        answers = [final_answer(c.get("text", "")) for c in completions]
+        answers = [final_answer(c) for c in completions]
         winner, share = majority(answers, same_answer)
         if winner is None:
             return None, []

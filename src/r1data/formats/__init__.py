@@ -1,4 +1,4 @@
-from r1data._lazy import lazy_exports
+from r1data.core.lazy import lazy_exports
 
 _EXPORTS = {
     "R1_TEMPLATE": "r1data.formats.steps",

@@ -2,7 +2,7 @@
 resumable generation loop and its request cache, self-cognition records, the ``generate`` step and
 ``r1data generate``. Clients and engines live in :mod:`r1data.llm`."""
 
-from r1data._lazy import lazy_exports
+from r1data.core.lazy import lazy_exports
 
 _EXPORTS = {
     "Generate": "r1data.generators.step",

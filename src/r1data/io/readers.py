@@ -472,7 +472,7 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         """One bar per task: records done of the total (``expected_records`` when the previous stage
         said how many it wrote, else the lines of plain JSONL and the rows of Parquet files, counted
         cheaply), rate and time left."""
-        from r1data.pipelines.console import progress_enabled
+        from r1data.core.console import progress_enabled
 
         enabled = self.show_progress and progress_enabled()
         total = self.expected_records
@@ -563,7 +563,7 @@ class HFDatasetReader(_ValidatingReader, PipelineStep):
         if self.limit != -1:
             indices = indices[: self.limit]
         try:
-            from r1data.pipelines.console import progress_enabled
+            from r1data.core.console import progress_enabled
 
             bar = tqdm(indices, desc=self.progress_label or "records", unit="rec", mininterval=1.0,
                        disable=not (self.doc_progress and progress_enabled()))  # fmt: skip

@@ -1,7 +1,7 @@
 """Talking to models: an OpenAI-compatible chat client (retries, back-off, routing), the vLLM offline
 engine, and sampling settings. Used by generation and the judges now, by evaluation and GRPO next."""
 
-from r1data._lazy import lazy_exports
+from r1data.core.lazy import lazy_exports
 
 _EXPORTS = {
     "ChatClient": "r1data.llm.client",

@@ -25,11 +25,11 @@ from datatrove.pipeline.base import PipelineStep
 from loguru import logger
 
 from r1data.core import counters as C
+from r1data.core.funnel import build_funnel, merge_stage_stats, sum_counters
 from r1data.core.versions import package_versions
 from r1data.io.locks import LOCK_NAME
 from r1data.io.profile import merged_profile
 from r1data.pipelines.executors import make_executor, squeue
-from r1data.pipelines.funnel import build_funnel, merge_stage_stats, sum_counters
 from r1data.pipelines.recipe import Recipe
 from r1data.pipelines.registry import build_step
 from r1data.pipelines.retry import redo_failed_generation
@@ -486,7 +486,7 @@ def finish_run(recipe: Recipe, output_dir: str) -> RunResult:
     stats_path = os.path.join(output_dir, "stats.json")
     write_atomic(stats_path, json.dumps(stats, indent=2, ensure_ascii=False).encode("utf-8"))
     card_path = write_card(recipe, stats, output_dir)
-    from r1data.reports.html import write_report
+    from r1data.data_cards.report import write_report
 
     write_report(output_dir)
     return RunResult(output_dir, funnel, shards, stats_path, card_path)

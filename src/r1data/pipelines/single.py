@@ -44,9 +44,9 @@ def run_file(
 
     from datatrove.executor.local import LocalPipelineExecutor
 
+    from r1data.core.funnel import merge_stage_stats, sum_counters
     from r1data.io.readers import RecordReader
     from r1data.io.writers import RecordWriter, SharedRecordWriter
-    from r1data.pipelines.funnel import merge_stage_stats, sum_counters
 
     if not os.path.isfile(input_path):
         raise FileNotFoundError(f"no such input file: {input_path}")

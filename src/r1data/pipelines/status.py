@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-from r1data.pipelines.funnel import merge_stage_stats
+from r1data.core.funnel import merge_stage_stats
 from r1data.pipelines.recipe import Recipe
 
 _FAILURE_MARKS = (

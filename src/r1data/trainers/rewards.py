@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from r1data.core.traces import split_trace
+from r1data.core.completion import summary
 from r1data.verifiers import rewards as verifier_rewards
 from r1data.verifiers.reward_model import RewardModelScorer
 
@@ -62,7 +62,7 @@ def helpfulness_reward(scorer: RewardModelScorer):
 
     def helpfulness(prompts: list, completions: list, **_: Any) -> list[float]:
         texts = [verifier_rewards._text(c)[: verifier_rewards.MAX_REWARD_CHARS] for c in completions]
-        summaries = [split_trace(t).summary if "</think>" in t else t for t in texts]
+        summaries = [summary({"text": t}) if "</think>" in t else t for t in texts]
         return scorer.score("helpfulness", [_question(p) for p in prompts], summaries)
 
     helpfulness.__name__ = "helpfulness_reward"

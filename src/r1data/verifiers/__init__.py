@@ -1,4 +1,4 @@
-from r1data._lazy import lazy_exports
+from r1data.core.lazy import lazy_exports
 
 _EXPORTS = {
     "CHECKERS": "r1data.verifiers.registry",
@@ -9,7 +9,7 @@ _EXPORTS = {
     "correct_of": "r1data.verifiers.base",
     "verdict": "r1data.verifiers.base",
     "MathChecker": "r1data.verifiers.math_checker",
-    "boxed_contents": "r1data.verifiers.math_checker",
+    "boxed_contents": "r1data.core.answers",
     "CodeChecker": "r1data.verifiers.code",
     "Verify": "r1data.verifiers.step",
 }

@@ -27,7 +27,7 @@ import math
 import re
 from typing import Any
 
-from r1data.core.traces import split_trace
+from r1data.core.completion import closed, summary
 from r1data.verifiers.base import verdict
 
 _FENCE = re.compile(r"```[ \t]*(python3?|py)?[ \t]*\n(.*?)```", re.S | re.I)
@@ -122,12 +122,9 @@ class CodeChecker:
             return state
         if "broken" in state:  # found by an earlier sample's run: the same for every sample
             return state["broken"]
-        answer = item.get("summary")
-        if answer is None:
-            trace = split_trace(item.get("text", ""))
-            answer = trace.summary
-        if item.get("finish_reason") == "length" or item.get("closed") is False:
+        if not closed(item):
             return self._v("fail", "truncated", passed=0, total=None)
+        answer = summary(item)
         code = extract_code(answer)
         if not code.strip():
             return self._v("fail", "no_code", passed=0, total=None)

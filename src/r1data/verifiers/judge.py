@@ -25,21 +25,18 @@ from typing import Any
 
 from loguru import logger
 
+from r1data.core.completion import final_answer, summary
 from r1data.core.paths import fill_template, load_template
-from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
 from r1data.verifiers.judge_config import JudgeConfig
 from r1data.verifiers.judge_reply import MAX_REPLY_CHARS, as_data, the_one
-from r1data.verifiers.math_checker import boxed_contents
 
 
-def final_answer(completion: dict[str, Any]) -> str:
-    summary = completion.get("summary")
-    if summary is None:
-        summary = split_trace(completion.get("text", "")).summary
-    boxes = boxed_contents(summary[-16_000:])
-    return boxes[-1] if boxes else summary[-2000:]
+def answer_shown(completion: dict[str, Any]) -> str:
+    """What the judge is shown of a completion: its final answer (core's reading), else the end of its
+    summary (free-form answers state no box)."""
+    return final_answer(completion) or summary(completion)[-2000:]
 
 
 class JudgeClient:
@@ -121,7 +118,7 @@ def iter_judged(
             return []
         question = prompt_text(record)
         return [
-            (completion, functools.partial(client.judge, question, reference, final_answer(completion)))
+            (completion, functools.partial(client.judge, question, reference, answer_shown(completion)))
             for completion in record.get("completions") or []
             if (completion.get("verdict") or {"label": "unknown"}).get("label") in on
         ]

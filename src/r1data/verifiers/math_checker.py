@@ -43,50 +43,11 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from r1data.core.traces import split_trace
+from r1data.core import answers
+from r1data.core.answers import MAX_BOXES, MAX_SUMMARY_CHARS, boxed_contents, normalise_box, unboxed_answer
+from r1data.core.completion import closed, trace_of
 from r1data.verifiers import math_rules as rules
 from r1data.verifiers.base import verdict
-
-MAX_SUMMARY_CHARS = 16_000  # summaries are short; a longer tail is a degenerate output
-
-
-def boxed_contents(text: str) -> list[str]:
-    r"""Contents of every ``\boxed{…}`` / ``\fbox{…}`` with balanced braces, in order.
-
-    >>> boxed_contents(r"so \boxed{\frac{1}{2}} or \boxed{3}")
-    ['\\frac{1}{2}', '3']
-    """
-    out = []
-    for marker in ("\\boxed", "\\fbox"):
-        start = 0
-        while (i := text.find(marker, start)) != -1:
-            j = i + len(marker)
-            while j < len(text) and text[j] == " ":
-                j += 1
-            start = j
-            if j >= len(text) or text[j] != "{":
-                continue
-            depth, k = 0, j
-            while k < len(text):
-                if text[k] == "{":
-                    depth += 1
-                elif text[k] == "}":
-                    depth -= 1
-                    if depth == 0:
-                        out.append((i, text[j + 1 : k]))
-                        break
-                k += 1
-            start = k
-    return [content for _, content in sorted(out)]
-
-
-_PLACEHOLDER = re.compile(r"\\(?:[hv]?phantom\{[^{}]*\}|qquad|quad|[,;:! ])|\s")
-
-
-def _normalise_box(content: str) -> str:
-    """Box content without spacing; empty for placeholders such as ``\\boxed{\\phantom{2}}`` that a
-    response quotes from the problem statement (not an answer, so not a hedge)."""
-    return _PLACEHOLDER.sub("", content)
 
 
 class MathChecker:
@@ -116,18 +77,11 @@ class MathChecker:
             return cls._v("unknown", "no_reference")
         if _is_prose(gold.raw):  # "Answer is forty two.": no value to compare with
             return cls._v("unknown", "reference_unparsable", detail="prose")
-        if item.get("summary") is None:
-            trace = split_trace(item.get("text", ""))
-            reasoning, summary, closed = trace.reasoning, trace.summary, trace.closed
-        else:
-            reasoning, summary, closed = (
-                item.get("reasoning") or "",
-                item["summary"],
-                item.get("closed", True),
-            )
-        if item.get("finish_reason") == "length" or not closed:
+        trace = trace_of(item)
+        reasoning, summary = trace.reasoning, trace.summary
+        if not closed(item):
             return cls._v("fail", "truncated")
-        tail = rules.cut_at_leaked_token(summary[-MAX_SUMMARY_CHARS:])
+        tail = answers.cut_at_leaked_token(summary[-MAX_SUMMARY_CHARS:])
         if not tail.strip():
             reason = (
                 "answer_only_in_reasoning"
@@ -135,10 +89,10 @@ class MathChecker:
                 else "no_final_answer"
             )
             return cls._v("fail", reason)
-        boxes = [b for b in boxed_contents(tail) if _normalise_box(b)]
+        boxes = [b for b in boxed_contents(tail) if normalise_box(b)]
         if len(boxes) > MAX_BOXES:
             return cls._v("fail", "too_many_answers")
-        if len({_normalise_box(b) for b in boxes}) > 1:
+        if len({normalise_box(b) for b in boxes}) > 1:
             # several answers are a hedge, unless the reference itself has several: then the boxes
             # are compared with them as a set (math-verify compares the lists when the rules cannot)
             if not gold.multi:
@@ -149,7 +103,7 @@ class MathChecker:
                 return {"tail": tail[-2000:]}
             return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
         if not boxes:
-            bare, why, statement = _unboxed_answer(tail)
+            bare, why, statement = unboxed_answer(tail)
             if why:
                 return cls._v("fail", "no_final_answer", detail=why)
             if bare is None:  # math-verify reads the concluding statement, not the whole tail
@@ -273,9 +227,6 @@ class MathChecker:
         return self._v("pass", "equivalent") if ok else self._v("fail", "not_equivalent")
 
 
-MAX_BOXES = 10
-
-
 class _Gold(NamedTuple):
     raw: str
     norm: str
@@ -321,41 +272,6 @@ def _is_prose(answer: str) -> bool:
 def _gold_text(state) -> str:
     # math-verify's parse result is [sympy_expr, original_string]
     return str(state[-1]) if isinstance(state, list) and state else ""
-
-
-def _unboxed_answer(tail: str) -> tuple[str | None, str | None, str]:
-    """A summary without a real box: ``(answer, None, _)`` when it states one (a bare answer, or what
-    its concluding statement says); ``(None, why, _)`` when it has no final answer (a repetition loop,
-    only placeholder boxes, a text that stops mid-formula, a last statement with nothing to read);
-    ``(None, None, statement)`` when only math-verify can read its concluding statement."""
-    if rules.is_degenerate_tail(tail):
-        return None, "repetition loop", ""
-    if boxed_contents(tail):  # only placeholder boxes (\boxed{\phantom{…}}): no answer given
-        return None, "placeholder box", ""
-    body = rules.strip_closing(tail)
-    if rules.is_unfinished(body):
-        return None, "unfinished", ""
-    answer = rules.bare_answer(tail) or rules.stated_answer(body)
-    if answer is not None:
-        return answer, None, ""
-    statement = rules.last_statement(body)
-    if not re.search(r"\d|\\[a-zA-Z]|\$", statement) and len(statement.split()) > 3:
-        return None, "no concluding statement", ""
-    return None, None, statement
-
-
-def final_answer(text: str) -> str | None:
-    """The final answer a completion gives, read the way :meth:`MathChecker.fast` reads it (the last
-    real box of the summary; without one, a bare answer or the answer the concluding statement states);
-    None when it gives none. For majority votes (``r1data eval``'s cons@k, the ``majority`` policy)."""
-    trace = split_trace(text)
-    if not trace.closed:
-        return None
-    tail = rules.cut_at_leaked_token(trace.summary[-MAX_SUMMARY_CHARS:])
-    boxes = [b for b in boxed_contents(tail) if _normalise_box(b)]
-    if boxes:
-        return boxes[-1] if len(boxes) <= MAX_BOXES else None
-    return _unboxed_answer(tail)[0]
 
 
 def same_answer(a: str, b: str) -> bool:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from r1data.core.completion import summary
 from r1data.core.configs import option
 from r1data.core.paths import fill_template, load_template
 from r1data.core.step import R1Step, RecordStream
-from r1data.core.traces import split_trace
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of, verdict
 from r1data.verifiers.judge import judge_in_window
@@ -28,10 +28,7 @@ NON_REASONING_DOMAINS = ("writing", "qa", "translation", "general")
 
 
 def final_reply(completion: dict[str, Any]) -> str:
-    summary = completion.get("summary")
-    if summary is None:
-        summary = split_trace(completion.get("text", "")).summary
-    return summary.strip()
+    return summary(completion).strip()
 
 
 class QualityJudgeConfig(JudgeConfig):

@@ -102,15 +102,14 @@ def language_consistency_reward(
     row's ``language`` column when given, else the prompt's detected language. A chain of thought with
     no words at all (empty, or symbols and numbers only) or one that only repeats a word or a phrase
     scores 0: it is consistent with nothing."""
-    from r1data.core.traces import split_trace
+    from r1data.core.completion import cot as chain_of_thought
     from r1data.verifiers.language import detect_language, language_consistency
 
     languages = language or [None] * len(completions)
     rewards = []
     for prompt, completion, target in zip(prompts, completions, languages, strict=True):
         text = _text(completion)[:MAX_REWARD_CHARS]
-        trace = split_trace(text)
-        cot = trace.reasoning if trace.format != "plain" else text
+        cot = chain_of_thought({"text": text})
         result = language_consistency(cot, target or detect_language(_prompt_text(prompt)[:MAX_REWARD_CHARS]))
         rewards.append(0.0 if not result["words"] or _meaningless(cot) else result["consistency"])
     return rewards

@@ -45,7 +45,7 @@ def check_folder(output_dir: str) -> dict:
         )
     with open(stats_path) as f:
         stats = json.load(f)
-    from r1data.pipelines.funnel import funnel_problems
+    from r1data.core.funnel import funnel_problems
 
     problems = funnel_problems(stats.get("funnel") or {})
     data_files = [p for p in published_files(output_dir) if p.startswith("data/")]

@@ -30,8 +30,8 @@ def configure(log_level: str = "WARNING", progress: bool = True) -> None:
     """Set the console for this process and the task processes it starts."""
     os.environ[ENV_LEVEL] = log_level.upper()
     os.environ[ENV_PROGRESS] = "1" if progress else "0"
+    _route_datatrove_task_logs()  # first: importing datatrove's logging resets loguru's sinks
     _stderr_sink()
-    _route_datatrove_task_logs()
 
 
 def _console_format(record) -> str:
