@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from r1data.core.configs import config_argv
-from r1data.io.writers import write_atomic
+from r1data.io.files import write_atomic
 
 _NOT_SAMPLING = {"endpoints", "vllm_model", "cache", "cache_dir", "engine", "think_prefix"}
 

@@ -326,7 +326,7 @@ def _write(recipe, output_dir, parts, quotas, rows_in, kept, dropped, source_sta
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from r1data.io.writers import write_atomic
+    from r1data.io.files import write_atomic
     from r1data.schemas.features import SFT_SCHEMA
 
     data = os.path.join(output_dir, "data")

@@ -10,7 +10,7 @@ import yaml
 from loguru import logger
 
 from r1data.core import counters as C
-from r1data.io.writers import write_atomic
+from r1data.io.files import write_atomic
 from r1data.schemas.features import FIELD_DESCRIPTIONS, SFT_SCHEMA
 
 _SIZE_CATEGORIES = [

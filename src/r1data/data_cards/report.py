@@ -365,7 +365,7 @@ def write_report(output_dir: str, out_path: str | None = None) -> str:
     """Write ``report.html`` (default ``DIR/report.html``)."""
     out_path = out_path or os.path.join(output_dir, "report.html")
     page = build_report(output_dir)
-    from r1data.io.writers import write_atomic
+    from r1data.io.files import write_atomic
 
     write_atomic(out_path, page.encode("utf-8"))
     return out_path

@@ -14,8 +14,8 @@ import orjson
 
 from r1data.core.versions import package_versions
 from r1data.eval.metrics import mean_and_se, summarise
+from r1data.io.files import write_atomic
 from r1data.io.profile import describe
-from r1data.io.writers import write_atomic
 
 
 def load_mapping(path: str) -> dict:
@@ -66,33 +66,47 @@ def _write_jsonl(path: str, records: list[dict]) -> None:
 
 
 def generate(records: list[dict], output_dir: str, config, seeds: list[int] | None) -> list[dict]:
-    """Completions for ``records`` from the configured backend, once per seed (each resumable through
-    its request cache in ``output_dir``); the samples of all seeds are pooled per record."""
-    from r1data.commands.generate import generate_file
+    """Completions for ``records`` from the configured backend (the generators' API, one backend for
+    every seed: the vLLM engine loads once), once per seed, each resumable through its request cache
+    in ``output_dir`` and written as ``generations[-seedS].jsonl``; the samples of all seeds are pooled
+    per record."""
+    import copy
 
-    prompts = os.path.join(output_dir, "prompts.jsonl")
-    _write_jsonl(prompts, [{k: v for k, v in r.items() if k != "completions"} for r in records])
+    from r1data.generators.generate import RequestCache, generate_records
+    from r1data.generators.step import build_backend, build_rollout
+
+    backend = build_backend(config)
     pooled: dict[str, dict] = {}
+    failed: dict[str, list[str]] = {}
     for seed in seeds or [config.seed]:
-        suffix = f"-seed{seed}" if seeds else ""
-        out = os.path.join(output_dir, f"generations{suffix}.jsonl")
-        generate_file(
-            prompts,
-            out,
-            config.model_copy(update={"seed": seed, "cache": out + ".cache.sqlite"}),
-            progress=False,
-        )
-        for record in load_records(out):
-            for c in record.get("completions", []):
-                c["seed"] = seed
-            if record["id"] in pooled:
-                pooled[record["id"]]["completions"] += record["completions"]
-            else:
-                pooled[record["id"]] = record
-    missing = [r["id"] for r in records if r["id"] not in pooled]
+        c = config.model_copy(update={"seed": seed})
+        rollout = build_rollout(c.method, c.n, c.r1_conventions, c.think_prefix, **c.rollout_options())
+        out = os.path.join(output_dir, f"generations{f'-seed{seed}' if seeds else ''}.jsonl")
+        prompts = [{k: copy.deepcopy(v) for k, v in r.items() if k != "completions"} for r in records]
+        cache, done = RequestCache(out + ".cache.sqlite"), []
+        try:
+            for record, reasons in generate_records(
+                prompts, backend, rollout, c.params(), cache, c.requests_at_once
+            ):
+                if reasons:
+                    failed[record["id"]] = reasons
+                    continue
+                done.append(record)
+                for completion in record.get("completions", []):
+                    completion["seed"] = seed
+                if record["id"] in pooled:
+                    pooled[record["id"]]["completions"] += record["completions"]
+                else:
+                    pooled[record["id"]] = copy.deepcopy(record)
+        finally:
+            cache.close()
+        _write_jsonl(out, done)
+    missing = [r["id"] for r in records if r["id"] not in pooled or r["id"] in failed]
     if missing:
+        reasons = sorted({reason for rid in missing for reason in failed.get(rid, ["no reply"])})
         raise RuntimeError(
-            f"generation failed for {len(missing)} prompt(s), e.g. {missing[:3]} (see generations*.failures.jsonl)"
+            f"generation failed for {len(missing)} prompt(s), e.g. {missing[:3]} ({', '.join(reasons)}); "
+            "run the same command again to retry them (finished requests are cached)"
         )
     return [pooled[r["id"]] for r in records]
 

@@ -50,7 +50,7 @@ class RowProfile:
             self.provenance["domain"][str(record.get("domain", "math"))] += 1
 
     def save(self, path: str) -> None:
-        from r1data.io.writers import write_atomic
+        from r1data.io.files import write_atomic
 
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = {

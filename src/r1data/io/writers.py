@@ -11,6 +11,7 @@ from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
+from r1data.io.files import write_atomic
 from r1data.schemas.features import SFT_SCHEMA
 
 PARTS_DIR = "_parts"
@@ -189,13 +190,3 @@ def finalize_shards(data_dir: str, split: str = "train") -> list[str]:
         os.rmdir(parts_dir)
     os.remove(manifest)
     return [final for _, final in plan]
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write ``path`` so that it holds either its old content or all of ``data``, never a part."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

@@ -432,7 +432,8 @@ def wait_slurm(recipe: Recipe, output_dir: str, executors: list) -> None:
 def finish_run(recipe: Recipe, output_dir: str) -> RunResult:
     """After the last stage: every stage complete, the shards in the Hub layout, stats.json, the card."""
     from r1data.data_cards.card import write_card
-    from r1data.io.writers import finalize_shards, write_atomic
+    from r1data.io.files import write_atomic
+    from r1data.io.writers import finalize_shards
 
     stage_stats = {}
     for index, stage in enumerate(recipe.stages):
