@@ -55,6 +55,7 @@ def test_the_bottom_layer_imports_nothing_else_of_r1data():
         "r1data.core.paths",
         "r1data.core.configs",
         "r1data.core.traces",
+        "r1data.core.answers",
         "r1data.core.lazy",
     }
 

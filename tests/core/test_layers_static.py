@@ -36,8 +36,12 @@ def imports(path: Path) -> list[tuple[str, int]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = here.split(".")[: -node.level or None] if path.name != "__init__.py" else here.split(".")
-                target = ".".join([*base[: len(base) - node.level + (path.name == "__init__.py")], node.module or ""])
+                base = (
+                    here.split(".")[: -node.level or None] if path.name != "__init__.py" else here.split(".")
+                )
+                target = ".".join(
+                    [*base[: len(base) - node.level + (path.name == "__init__.py")], node.module or ""]
+                )
             else:
                 target = node.module or ""
             if target.startswith("r1data"):

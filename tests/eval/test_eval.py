@@ -86,7 +86,7 @@ def test_other_tools_outputs_score_back_to_their_labels_within_one_point(name, t
 
 
 def test_benchmarks_load_as_records_with_their_templates_and_answers():
-    from r1data.eval.benchmarks import BENCHMARKS, benchmark_records
+    from r1data.io.benchmarks import BENCHMARKS, benchmark_records
 
     root = str(SHARED_DATA)
     shared_file("math/math500_test.jsonl")

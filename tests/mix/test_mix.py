@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from r1data.commands.mix import MixRecipe, ShortageError, run_mix
+from r1data.mix import MixRecipe, ShortageError, run_mix
 from r1data.pipelines import load_recipe, run_recipe
 from r1data.schemas.features import SFT_SCHEMA
 from tests.conftest import REPO
@@ -175,7 +175,8 @@ def test_mix_cli_writes_a_folder_publish_accepts(sources, tmp_path):
 
 
 def test_the_shipped_mix_recipe_asks_for_r1s_600k_and_200k():
-    from r1data.commands.mix import _quota_counts, load_mix_recipe
+    from r1data.mix.recipe import load_mix_recipe
+    from r1data.mix.run import _quota_counts
 
     recipe = load_mix_recipe(str(REPO / "recipes" / "mix.yaml"))
     totals = {name: sum(_quota_counts(spec).values()) for name, spec in recipe.subsets.items()}

@@ -87,10 +87,10 @@ def test_bond_recipe_steps_parse_with_the_commands_they_run(path, monkeypatch):
     import trl
 
     from r1data.cli import make_parser
-    from r1data.commands.bond import BondRecipe, _train_argv
     from r1data.core.configs import config_from_args
     from r1data.generators.config import GenerationConfig
     from r1data.trainers import common
+    from r1data.trainers.bond import BondRecipe, _train_argv
 
     monkeypatch.chdir(REPO)
     recipe = BondRecipe.load(str(path))

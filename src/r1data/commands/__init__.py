@@ -1,2 +1,17 @@
-"""The file-to-file commands behind `r1data verify`, `filter` and `generate` (the top layer, beside
-`cli.py`): each runs its steps through `r1data.pipelines.single`."""
+"""One module per CLI command: ``register(subparsers, console)`` adds its parser (flags from the typed
+configs where there is one) and sets ``run``; ``main(args) -> int`` does the work. ``cli.py`` only wires
+them, in this order."""
+
+COMMANDS = (
+    "run",
+    "status",
+    "verify",
+    "filter",
+    "generate",
+    "eval",
+    "mix",
+    "publish",
+    "report",
+    "bond",
+    "train",
+)

@@ -3,6 +3,41 @@ the same one-stage pipeline as a recipe (:func:`r1data.pipelines.single.run_file
 
 from __future__ import annotations
 
+import argparse
+
+
+def register(sub, common) -> None:
+    filt = sub.add_parser(
+        "filter",
+        parents=[common],
+        help="language-mix and readability filters over prompt records (JSONL)",
+        description="Annotate every completion with filters.language and filters.readability; without "
+        "--annotate-only, drop failing completions (and records left with none) and write them "
+        "with their reasons to OUT.excluded.jsonl.",
+    )
+    filt.add_argument("input", help="input JSONL of prompt records (as for `r1data verify`)")
+    filt.add_argument("output", help="output JSONL")
+    filt.add_argument("--annotate-only", action="store_true", help="record scores, drop nothing")
+    filt.add_argument(
+        "--target-language",
+        help="ISO 639-1 code of the expected reasoning language "
+        "(default: the record's `language`, else detected from its prompt)",
+    )
+    filt.set_defaults(run=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(
+        filter_file(
+            args.input,
+            args.output,
+            annotate_only=args.annotate_only,
+            target_language=args.target_language,
+            progress=not args.quiet,
+        )
+    )
+    return 0
+
 
 def excluded_path_of(output_path: str) -> str:
     base = output_path.rsplit(".", 2)[0] if output_path.endswith((".gz", ".zst")) else output_path

@@ -4,7 +4,41 @@ through the same one-stage pipeline as a recipe's ``generate`` step
 
 from __future__ import annotations
 
+import argparse
+
 from r1data.generators.config import GenerationConfig
+
+
+def register(sub, common) -> None:
+    from r1data.commands.options import add_engine_arguments
+    from r1data.core.configs import add_config_arguments
+
+    gen = sub.add_parser(
+        "generate",
+        parents=[common],
+        help="N samples per prompt from OpenAI-compatible endpoints or the vLLM engine (resumable)",
+        description="Send every prompt record N times to one or more OpenAI-compatible chat endpoints "
+        "(vLLM serve, SGLang, hosted APIs) or to the vLLM offline engine, and write the records with "
+        "their completions. Other rollout methods: --method. "
+        "Finished requests are cached: a rerun sends only what is missing. Prompts that failed "
+        "for good go to OUTPUT.failures.jsonl with their reasons.",
+    )
+    gen.add_argument(
+        "input", help="input JSONL of prompt records (as for `r1data verify`, without completions)"
+    )
+    gen.add_argument("output", help="output JSONL")
+    add_config_arguments(gen, GenerationConfig, group="generation")
+    add_engine_arguments(gen)
+    gen.set_defaults(run=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from r1data.commands.options import engine_options
+    from r1data.core.configs import config_from_args
+
+    config = config_from_args(GenerationConfig, args, engine=engine_options(args))
+    print(generate_file(args.input, args.output, config, progress=not args.quiet))
+    return 0
 
 
 class GenerationFailed(RuntimeError):

@@ -4,6 +4,62 @@ domain with a rule checker, then the judge (when given) for what rules leave ope
 
 from __future__ import annotations
 
+import argparse
+
+
+def register(sub, common) -> None:
+    from r1data.core.configs import add_config_arguments
+    from r1data.verifiers.judge_config import JudgeConfig
+
+    verify = sub.add_parser(
+        "verify",
+        parents=[common],
+        help="verify the completions of prompt records (JSONL)",
+        description="Add a verdict and 'correct' to every completion of each prompt record. Streams "
+        "in constant memory; invalid lines go to a quarantine file with their reason.",
+    )
+    verify.add_argument("input", help="input JSONL (.gz/.zst allowed) of prompt records")
+    verify.add_argument("output", help="output JSONL (.gz/.zst by extension)")
+    verify.add_argument("--workers", type=int, default=None, help="verifier processes (default: all cores)")
+    verify.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="hard time bound per completion in seconds (default: the domain's: math 10, code 60; "
+        "an overrun is unknown/timeout for math, fail/timeout for code)",
+    )
+    verify.add_argument("--quarantine", help="where invalid lines go (default: OUTPUT.quarantine.jsonl)")
+    add_config_arguments(verify, JudgeConfig, group="LLM judge")
+    verify.add_argument(
+        "--judge-on-fail",
+        action="store_true",
+        help="also send rule failures to the judge (an audit of the rules)",
+    )
+    verify.set_defaults(run=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from r1data.core.configs import config_from_args
+    from r1data.verifiers.judge_config import JudgeConfig
+
+    judge = None
+    if args.endpoint or args.model:
+        judge = config_from_args(
+            JudgeConfig, args, on=("unknown", "fail") if args.judge_on_fail else ("unknown",)
+        )
+    print(
+        verify_file(
+            args.input,
+            args.output,
+            workers=args.workers,
+            timeout_s=args.timeout,
+            quarantine=args.quarantine,
+            progress=not args.quiet,
+            judge=judge,
+        )
+    )
+    return 0
+
 
 def verify_file(
     input_path: str,

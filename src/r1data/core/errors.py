@@ -1,11 +1,18 @@
-"""What the system refused, said in one line with what to do (no traceback): a full disk, a folder that
-cannot be written, too many open files. A rerun after the fix resumes: finished tasks are kept."""
+"""What went wrong, said in one line with what to do (no traceback unless ``--log-level DEBUG``): a
+user's mistake (exit 2), a run that failed or cannot start now (exit 1), what the system refused — a
+full disk, a folder that cannot be written, too many open files (exit 1; a rerun after the fix
+resumes: finished tasks are kept)."""
 
 from __future__ import annotations
 
 import errno
 
-_WHAT_TO_DO = {
+
+class FolderBusy(RuntimeError):
+    """Another run holds an output folder's lock (:mod:`r1data.io.locks`)."""
+
+
+_WHAT = {
     errno.ENOSPC: "no space left on the device",
     errno.EDQUOT: "the disk quota is exceeded",
     errno.EACCES: "permission denied",
@@ -14,11 +21,12 @@ _WHAT_TO_DO = {
     errno.EMFILE: "too many open files",
     errno.ENFILE: "too many open files in the system",
 }
+_FREE = (
+    "free space there (or choose another --output), then run the same command again: finished tasks are kept"
+)
 _FIX = {
-    errno.ENOSPC: "free space there (or choose another --output), then run the same command again: "
-    "finished tasks are kept",
-    errno.EDQUOT: "free space there (or choose another --output), then run the same command again: "
-    "finished tasks are kept",
+    errno.ENOSPC: _FREE,
+    errno.EDQUOT: _FREE,
     errno.EMFILE: "raise the open-file limit (ulimit -n) or run fewer tasks at once, then run the same "
     "command again: finished tasks are kept",
     errno.ENFILE: "close other programs or raise the system's file limit, then run the same command again",
@@ -28,12 +36,24 @@ _FIX = {
 def system_refusal(exc: OSError, where: str | None = None) -> str | None:
     """One line for an OS refusal a user can fix (``None`` for any other OSError).
 
-    >>> import errno
     >>> system_refusal(OSError(errno.ENOSPC, "No space left on device"), "outputs/q")
     'no space left on the device writing outputs/q (free space there (or choose another --output), then run the same command again: finished tasks are kept)'
     """
-    if exc.errno not in _WHAT_TO_DO:
+    if exc.errno not in _WHAT:
         return None
     path = exc.filename or where
     fix = _FIX.get(exc.errno, "make it writable by this user or choose another --output")
-    return f"{_WHAT_TO_DO[exc.errno]}" + (f" writing {path}" if path else "") + f" ({fix})"
+    return _WHAT[exc.errno] + (f" writing {path}" if path else "") + f" ({fix})"
+
+
+def one_line(exc: BaseException, args) -> tuple[str | None, int]:
+    """``(line, exit code)`` for an exception a command let through: a user's mistake is exit 2, a
+    failed or refused run exit 1; ``(None, 1)`` for a bug, which is shown with its traceback."""
+    if isinstance(exc, FileNotFoundError | FileExistsError | ValueError | FolderBusy):
+        text = str(exc).strip()
+        return (text.splitlines()[0] if text else type(exc).__name__), 2
+    if isinstance(exc, OSError):
+        return system_refusal(exc, getattr(args, "output", None) or getattr(args, "output_dir", None)), 1
+    if isinstance(exc, RuntimeError):
+        return str(exc).strip(), 1
+    return None, 1

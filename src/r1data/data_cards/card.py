@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from string import Template
@@ -10,6 +11,7 @@ import yaml
 from loguru import logger
 
 from r1data.core import counters as C
+from r1data.core.versions import package_versions
 from r1data.io.files import write_atomic
 from r1data.schemas.features import FIELD_DESCRIPTIONS, SFT_SCHEMA
 
@@ -32,6 +34,33 @@ def size_category(rows: int) -> str:
         if rows < bound:
             return name
     return "n>10M"
+
+
+def reason_table(counts: dict, unit: str) -> str:
+    """A Markdown table of counts by reason (the data, mix and model cards' drop tables).
+
+    >>> print(reason_table({"fail_not_equivalent": 3}, "completions"))
+    | reason | completions |
+    |---|---:|
+    | `fail_not_equivalent` | 3 |
+    """
+    rows = [f"| `{r}` | {n:,} |" for r, n in counts.items()] or ["| (none) | 0 |"]
+    return "\n".join([f"| reason | {unit} |", "|---|---:|", *rows])
+
+
+def funnel_table(funnel: dict) -> str:
+    """A run's funnel as a Markdown table: records in, quarantined, completions in, kept, dropped,
+    then the dropped completions by reason."""
+    rec, comp = funnel.get("records") or {}, funnel.get("completions") or {}
+    counts = [
+        ("input records", rec.get("in")),
+        ("quarantined (bad input)", rec.get("quarantined")),
+        ("input completions", comp.get("in")),
+        ("kept completions (rows)", comp.get("kept")),
+        ("dropped completions", comp.get("dropped")),
+    ]
+    lines = ["| | count |", "|---|---:|", *(f"| {k} | {v:,} |" for k, v in counts if v is not None)]
+    return "\n".join(lines) + "\n\n" + reason_table(comp.get("dropped_by_reason") or {}, "completions")
 
 
 def _inline(counts: dict) -> str:
@@ -232,10 +261,7 @@ def render_card(recipe, stats: dict, output_dir: str | None = None) -> str:
         records_quarantined=funnel["records"]["quarantined"],
         completions_in=funnel["completions"]["in"],
         completions_dropped=funnel["completions"]["dropped"],
-        drop_table="\n".join(
-            f"| `{r}` | {n} |" for r, n in funnel["completions"]["dropped_by_reason"].items()
-        )
-        or "| (none) | 0 |",
+        drop_table=reason_table(funnel["completions"]["dropped_by_reason"], "completions"),
         quarantine_section=quarantine_section,
         limitations="\n".join(f"- {item}" for item in limitations),
         citation=f"```bibtex\n{recipe.card.citation.strip()}\n```"
@@ -270,4 +296,109 @@ def _generation_text(generation: dict, recipe) -> str:
 def write_card(recipe, stats: dict, output_dir: str) -> str:
     path = os.path.join(output_dir, "README.md")
     write_atomic(path, render_card(recipe, stats, output_dir).encode("utf-8"))
+    return path
+
+
+def render_mix_card(recipe, stats: dict) -> str:
+    """A mix's card: its configs, quotas, sources and funnel (:mod:`r1data.mix`)."""
+    from huggingface_hub import DatasetCardData
+
+    card = recipe.card
+    configs = [
+        {
+            "config_name": "all",
+            "data_files": [{"split": "train", "path": [f"data/{s}/train-*" for s in recipe.subsets]}],
+            "default": True,
+        }
+    ]
+    configs += [
+        {"config_name": s, "data_files": [{"split": "train", "path": f"data/{s}/train-*"}]}
+        for s in recipe.subsets
+    ]
+    meta = DatasetCardData(
+        license=card.license or "unknown",
+        task_categories=card.task_categories,
+        language=card.language,
+        tags=[*card.tags, "r1data", "mix"],
+        pretty_name=card.pretty_name or recipe.name,
+        size_categories=[size_category(stats["funnel"]["rows"])],
+        configs=configs,
+    )
+    funnel = stats["funnel"]
+    lines = [
+        "---", meta.to_yaml(), "---", "", f"# {card.pretty_name or recipe.name}", "",
+        card.description or recipe.description or "An SFT mix of r1data-curated sets.", "",
+        f"Mixed with `r1data mix` (fingerprint `{stats['fingerprint']}`, seed {recipe.seed}, shortage policy "
+        f"`{recipe.shortage}`): {funnel['rows']:,} rows in the configs "
+        + ", ".join(f"`{s}`" for s in recipe.subsets) + " and `all` (every subset).", "",
+        "```python", "import datasets", "", 'ds = datasets.load_dataset("<this repo>", "all", split="train")', "```", "",
+        "## Quotas", "", "| quota | requested | available | achieved | repeated | source acceptance | tokens per row |",
+        "|---|---:|---:|---:|---:|---|---:|",
+    ]  # fmt: skip
+    for q in stats["quotas"]:
+        acc = ", ".join(f"{k} {v:.1%}" for k, v in (q["acceptance"] or {}).items()) or "–"
+        lines.append(
+            f"| {q['name']} | {q['requested']:,} | {q['available']:,} | {q['achieved']:,} | {q['repeated']:,} | {acc} | {q['tokens_per_row'] or '–'} |"
+        )
+    lines += ["", "## Sources", ""]
+    for name, s in stats["sources"].items():
+        where = s["path"] or s["dataset"]
+        lines.append(
+            f"- `{name}`: `{where}`"
+            + (f" (r1data fingerprint `{s['fingerprint']}`)" if s["fingerprint"] else "")
+        )
+    lines += ["", "## Funnel", "", f"Source rows in: {funnel['completions']['in']:,}; kept {funnel['completions']['kept']:,}; "
+              f"dropped {funnel['completions']['dropped']:,}" + (f"; {funnel['repeated']:,} rows repeat kept ones" if funnel["repeated"] else "") + ".", "",
+              reason_table(funnel["completions"]["dropped_by_reason"], "rows")]  # fmt: skip
+    if recipe.decontaminate:
+        lines += [
+            "",
+            "Decontaminated against: "
+            + ", ".join(f"`{b}`" for b in recipe.decontaminate.benchmarks)
+            + f" ({recipe.decontaminate.n_gram}-gram overlap).",
+        ]
+    lines += [
+        "",
+        "The folder that produced this card also holds `report.html` (`r1data report DIR`); it is not part of the dataset.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# -- the trained model's card ---------------------------------------------------------------------
+TRAINING = ("r1data", "trl", "transformers", "torch", "datasets", "accelerate")
+
+
+def write_model_card(
+    output_dir: str, method: str, model_name: str, sources, config: dict, notes: list[str], metrics: dict
+) -> str:
+    from huggingface_hub import ModelCard, ModelCardData
+
+    datasets = [s.name for s in sources if not s.folder]
+    data = ModelCardData(
+        base_model=model_name if not os.path.isdir(model_name) else None,
+        datasets=datasets or None,
+        library_name="transformers",
+        tags=["r1data", "trl", method],
+        license="other",
+    )
+    lines = [f"# {os.path.basename(os.path.abspath(output_dir))}", ""]
+    lines += [f"Trained with `r1data train {method}` (TRL) from `{model_name}`.", "", "## Training data", ""]
+    for s in sources:
+        lines.append(f"- `{s.name}` (weight {s.weight:g}){' — an r1data output folder' if s.folder else ''}")
+        if s.stats:
+            funnel = s.stats.get("funnel", {})
+            kept = funnel.get("completions", {}).get("kept")
+            lines.append(
+                f"  - r1data fingerprint `{s.stats.get('fingerprint')}`, recipe `{s.stats.get('recipe')}`, {kept} rows kept"
+            )
+            lines += ["", funnel_table(funnel), ""]
+    if notes:
+        lines += ["", "## What r1data changed before training", ""] + [f"- {n}" for n in notes]
+    lines += ["", "## Results", "", "```json", json.dumps(metrics, indent=2, default=str)[:4000], "```"]
+    lines += ["", "## Configuration", "", "```json", json.dumps(config, indent=2, default=str)[:20000], "```"]
+    lines += ["", "## Versions", "", "```json", json.dumps(package_versions(TRAINING), indent=2), "```", ""]
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines))
+    path = os.path.join(output_dir, "README.md")
+    card.save(path)
     return path

@@ -168,7 +168,7 @@ def evaluate(
     workers: int | None = None,
     mapping: dict | None = None,
 ) -> dict:
-    from r1data.eval.benchmarks import benchmark_records
+    from r1data.io.benchmarks import benchmark_records
 
     start = time.monotonic()
     os.makedirs(output_dir, exist_ok=True)

@@ -12,8 +12,6 @@ a whole. Built-in names resolve to files of a data folder laid out like ``../sha
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -24,17 +22,8 @@ import xxhash
 from r1data.core.configs import option
 from r1data.core.step import DropConfig, R1Step
 from r1data.filters.textnorm import tokens
+from r1data.io.benchmarks import BENCHMARKS, canonical, rows
 from r1data.schemas.records import prompt_text
-
-BUILTIN = {  # name: (path in a shared/data-like folder, text column)
-    "math500": ("math/math500_test.jsonl", "problem"),
-    "aime2024": ("math/aime2024_test.jsonl", "problem"),
-    "aime2025": ("math/aime2025_test.jsonl", "problem"),
-    "amc2023": ("math/amc2023_test.jsonl", "problem"),
-    "gsm8k_test": ("math/gsm8k_test.jsonl", "question"),
-    "humaneval": ("code/HumanEval.jsonl.gz", "prompt"),
-    "mbpp": ("code/mbpp.jsonl", "text"),
-}
 
 
 @dataclass
@@ -64,25 +53,18 @@ def _rows(spec: BenchmarkSpec):
 
         yield from pq.read_table(spec.path).to_pylist()
         return
-    opener = gzip.open if spec.path.endswith(".gz") else open
-    with opener(spec.path, "rt", encoding="utf-8") as f:
-        if spec.path.endswith(".json") and not spec.path.endswith(".jsonl"):
-            yield from json.load(f)
-            return
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+    yield from rows(spec.path)
 
 
 def resolve(benchmarks: list[Any], data_dir: str | None = None) -> list[BenchmarkSpec]:
     specs = []
     for b in benchmarks:
         if isinstance(b, str):
-            if b not in BUILTIN:
-                raise ValueError(f"unknown benchmark {b!r}: give a spec or one of {sorted(BUILTIN)}")
+            if canonical(b) not in BENCHMARKS:
+                raise ValueError(f"unknown benchmark {b!r}: give a spec or one of {sorted(BENCHMARKS)}")
             if not data_dir:
                 raise ValueError(f"benchmark {b!r} needs `data_dir` (a folder laid out like ../shared/data)")
-            rel, column = BUILTIN[b]
+            rel, column = BENCHMARKS[canonical(b)].problem_file
             specs.append(BenchmarkSpec(b, os.path.join(data_dir, rel), column))
         else:
             specs.append(BenchmarkSpec(**b))

@@ -13,11 +13,9 @@ import os
 import socket
 import time
 
+from r1data.core.errors import FolderBusy
+
 LOCK_NAME = ".r1data.lock"
-
-
-class FolderBusy(RuntimeError):
-    """Another run holds the folder's lock."""
 
 
 class FolderLock:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from r1data.core.paths import resolve_path  # noqa: F401  (re-exported)
 from r1data.core.recipes import expand_env, load_model  # noqa: F401  (expand_env re-exported)
+from r1data.data_cards.spec import CardSpec
 
 
 class _Strict(BaseModel):
@@ -197,29 +198,6 @@ class OutputSpec(_Strict):
         description="Parquet row group size; shard sizes overshoot max_shard_bytes by at most one group. "
         "The writer keeps ~20 KB of metadata per group until a shard closes: 100-row groups cost ~50 MB "
         "per 256 MB shard of reasoning rows.",
-    )
-
-
-class CardSpec(_Strict):
-    pretty_name: str | None = None
-    license: str | None = Field(
-        None,
-        description="The data's license (a Hub license id). Not set: the card says `unknown`, a warning "
-        "says so, and publishing refuses it; r1data cannot know the license of your sources.",
-    )
-    task_categories: list[str] = Field(default_factory=lambda: ["text-generation"])
-    language: list[str] = Field(default_factory=lambda: ["en"])
-    tags: list[str] = Field(default_factory=lambda: ["reasoning", "r1", "synthetic"])
-    description: str | None = None
-    source_datasets: list[str] = Field(
-        default_factory=list, description="Hub ids of the datasets the prompts came from (card metadata)."
-    )
-    citation: str | None = Field(None, description="BibTeX for the card's Citation section.")
-    limitations: str | None = Field(None, description="More limitations for the card, beside r1data's own.")
-    calibration: dict[str, Any] | None = Field(
-        None,
-        description="A labelled set the run's verifiers are measured on for the card: {path, mapping?, "
-        "label?} (see r1data.verifiers.calibration).",
     )
 
 

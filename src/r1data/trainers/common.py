@@ -113,7 +113,7 @@ def load_model(
 def finish(trainer, train_args, method: str, model_args, sources, notes: list[str], result) -> None:
     """Save the weights and the tokenizer (with its chat template), write the model card, push when
     asked (off by default)."""
-    from r1data.trainers.card import write_model_card
+    from r1data.data_cards.card import write_model_card
 
     trainer.save_model(train_args.output_dir)
     trainer.processing_class.save_pretrained(train_args.output_dir)

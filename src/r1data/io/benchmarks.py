@@ -1,6 +1,16 @@
-"""Built-in benchmarks as data specs: where the file is (a local copy, else the Hub), which fields hold
-the problem and the answer, and the prompt template (R1's advice: reason step by step, final answer in
-``\\boxed{}``; no system prompt). Any other set is evaluated through a file of records or a mapping."""
+"""The one registry of built-in benchmarks, for evaluation (``r1data eval --benchmark``), decontamination
+(``decontaminate: {benchmarks: [...]}``, ``mix``) and the CLI alike: the name, where the file is (a local
+copy under a folder laid out like ``../shared/data``, else the Hub id), which fields hold the problem and
+the answer, and the prompt template (R1's advice: reason step by step, final answer in ``\\boxed{}``; no
+system prompt). Decontamination reads ``problems`` — every problem the benchmark ever published, which
+for MBPP is the full 974-problem file rather than the sanitized test set evaluation scores. Any other set
+is evaluated through a file of records or a mapping, and decontaminated against through a spec.
+
+>>> sorted(BENCHMARKS)
+['aime2024', 'aime2025', 'amc2023', 'gsm8k', 'humaneval', 'math500', 'mbpp']
+>>> canonical("gsm8k_test")
+'gsm8k'
+"""
 
 from __future__ import annotations
 
@@ -30,6 +40,11 @@ class Benchmark:
     template: str = MATH_TEMPLATE
     kind: str = "plain"  # plain | gsm8k | humaneval | mbpp
     notes: list[str] = field(default_factory=list)
+    problems: tuple[str, str] | None = None  # decontamination's (file, column); default: (local, problem)
+
+    @property
+    def problem_file(self) -> tuple[str, str]:
+        return self.problems or (self.local, self.problem)
 
 
 BENCHMARKS = {
@@ -41,12 +56,19 @@ BENCHMARKS = {
         Benchmark("amc2023", "math/amc2023_test.jsonl", "math-ai/amc23", n=64),
         Benchmark("gsm8k", "math/gsm8k_test.jsonl", "openai/gsm8k", problem="question", kind="gsm8k", n=1),
         Benchmark("humaneval", "code/HumanEval.jsonl.gz", "openai/openai_humaneval", domain="code", problem="prompt", id="task_id", kind="humaneval", n=1, template=CODE_TEMPLATE),
-        Benchmark("mbpp", "code/sanitized-mbpp.json", "google-research-datasets/mbpp", domain="code", problem="prompt", id="task_id", kind="mbpp", n=1, template=CODE_TEMPLATE),
+        Benchmark("mbpp", "code/sanitized-mbpp.json", "google-research-datasets/mbpp", domain="code", problem="prompt", id="task_id", kind="mbpp", n=1, template=CODE_TEMPLATE, problems=("code/mbpp.jsonl", "text")),
     )
 }  # fmt: skip
+ALIASES = {"gsm8k_test": "gsm8k"}  # an earlier spelling, still read (a recipe's hits keep its name)
 
 
-def _rows(path: str) -> Iterator[dict]:
+def canonical(name: str) -> str:
+    """The registry's name of a benchmark (aliases resolved); unknown names unchanged."""
+    return ALIASES.get(name, name)
+
+
+def rows(path: str) -> Iterator[dict]:
+    """A benchmark file's rows: JSON lines (``.gz`` too) or one JSON array (``.json``)."""
     if path.endswith(".json"):
         with open(path, encoding="utf-8") as f:
             yield from json.load(f)
@@ -69,9 +91,9 @@ def _answer(bench: Benchmark, row: dict) -> str:
 
 def benchmark_records(name: str, path: str | None = None, data_root: str | None = None) -> list[dict]:
     """The benchmark's problems as prompt records (the ``r1data verify`` shape, without completions)."""
-    if name not in BENCHMARKS:
+    if canonical(name) not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; built in: {', '.join(BENCHMARKS)}")
-    bench = BENCHMARKS[name]
+    bench = BENCHMARKS[canonical(name)]
     if path is None:
         root = data_root or os.environ.get("R1DATA_SHARED_DATA", "")
         path = os.path.join(root, bench.local) if root else ""
@@ -81,7 +103,7 @@ def benchmark_records(name: str, path: str | None = None, data_root: str | None 
                 f"folder holding {bench.local}); the set is on the Hub as {bench.hub}"
             )
     records = []
-    for i, row in enumerate(_rows(path)):
+    for i, row in enumerate(rows(path)):
         rid = f"{name}/{row.get(bench.id, i)}"
         prompt = bench.template.format(problem=row[bench.problem])
         record = {"id": rid, "domain": bench.domain, "prompt": prompt, "benchmark": name}
