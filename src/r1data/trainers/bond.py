@@ -167,7 +167,7 @@ class Bond:
 
     def run(self) -> dict:
         r = self.recipe
-        for path in (r.prompts, (r.evaluate or {}).get("input")):
+        for path in (r.prompts, r.evaluate.input if r.evaluate else None):
             if path and not os.path.exists(path):
                 raise FileNotFoundError(f"BOND recipe {r.name}: no file {path}")
         os.makedirs(self.dir, exist_ok=True)
