@@ -68,17 +68,22 @@ def bar_chart(title: str, items: list[tuple[str, float]], xlabel: str) -> str:
 def histogram(
     title: str, series: dict[str, list[float]], xlabel: str, bins: int = 20, lo=None, hi=None
 ) -> str:
-    """Stacked histogram of one or more series (a legend when several)."""
-    values = [v for vs in series.values() for v in vs]
-    if not values:
+    """Stacked histogram of one or more series (lists or numpy arrays; a legend when several)."""
+    import numpy as np
+
+    arrays = {name: np.asarray(vs, dtype="float64") for name, vs in series.items()}
+    present = [a for a in arrays.values() if a.size]
+    if not present:
         return _empty(title)
-    lo = min(values) if lo is None else lo
-    hi = max(values) if hi is None else hi
+    lo = min(float(a.min()) for a in present) if lo is None else lo
+    hi = max(float(a.max()) for a in present) if hi is None else hi
     span = (hi - lo) or 1.0
-    counts = {name: [0] * bins for name in series}
-    for name, vs in series.items():
-        for v in vs:
-            counts[name][min(bins - 1, max(0, int((v - lo) / span * bins)))] += 1
+    counts = {
+        name: np.bincount(
+            np.clip(((a - lo) / span * bins).astype("int64"), 0, bins - 1), minlength=bins
+        ).tolist()
+        for name, a in arrays.items()
+    }
     totals = [sum(c[b] for c in counts.values()) for b in range(bins)]
     peak = max(totals) or 1
     left, width, height = 50, _W - 70, _H - _TOP - _BOTTOM
@@ -123,37 +128,59 @@ class _Charts:
         self.items.append((key, title, svg))
 
 
-def _shard_rows(output_dir: str, columns: list[str]):
+def _shard_batches(output_dir: str, columns: list[str], rows: int = 1024):
+    """The published shards' Arrow batches of ``columns`` (those a shard has), a bounded slice at a time."""
     import pyarrow.parquet as pq
 
     for path in sorted(glob.glob(os.path.join(output_dir, "data", "**", "*.parquet"), recursive=True)):
         pf = pq.ParquetFile(path)
         names = [c for c in columns if c in pf.schema_arrow.names]
-        for batch in pf.iter_batches(8192, columns=names):
-            yield from batch.to_pylist()
+        yield from pf.iter_batches(rows, columns=names)
 
 
 def _handoff_records(output_dir: str, limit: int = MAX_HANDOFF_RECORDS):
-    """Records of the last hand-off in ``work/`` (what the last stage read), at most ``limit``."""
+    """Records of the last hand-off in ``work/`` (what the last stage read), one at a time, at most
+    ``limit``."""
     stages = [
         d
         for d in sorted(glob.glob(os.path.join(output_dir, "work", "*")))
         if not os.path.basename(d).startswith("_")
     ]
     if not stages:
-        return []
+        return
     with open(os.path.join(output_dir, "recipe.json")) as f:
         order = [s["name"] for s in json.load(f)["recipe"]["stages"]]
     present = {os.path.basename(d): d for d in stages}
     last = next((present[name] for name in reversed(order) if name in present), None)
-    out = []
+    seen = 0
     for path in sorted(glob.glob(os.path.join(last, "*.jsonl.gz"))) if last else []:
         with gzip.open(path, "rb") as f:
             for line in f:
-                out.append(orjson.loads(line))
-                if len(out) >= limit:
-                    return out
-    return out
+                yield orjson.loads(line)
+                seen += 1
+                if seen >= limit:
+                    return
+
+
+class _Reservoir:
+    """A uniform sample of ``size`` items from a stream of unknown length (seeded)."""
+
+    def __init__(self, size: int, rng: random.Random):
+        self.size, self.rng, self.items, self.seen = size, rng, [], 0
+
+    def wants(self) -> int | None:
+        """Where the next item goes (None: not sampled); call before building it."""
+        self.seen += 1
+        if len(self.items) < self.size:
+            return len(self.items)
+        j = self.rng.randrange(self.seen)
+        return j if j < self.size else None
+
+    def put(self, slot: int, item) -> None:
+        if slot == len(self.items):
+            self.items.append(item)
+        else:
+            self.items[slot] = item
 
 
 def _quarantined(output_dir: str, limit: int = 3) -> list[dict]:
@@ -178,7 +205,20 @@ def _clip(text: str, n: int = 600) -> str:
 
 
 def build_report(output_dir: str) -> str:
-    """The page's HTML for the run or mix folder ``output_dir``."""
+    """The page's HTML for the run or mix folder ``output_dir``. Arrow reads through the system
+    allocator here: mimalloc, its default, keeps what a long scan freed, and the page's memory would
+    grow with the shards' size."""
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        return _build_report(output_dir)
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def _build_report(output_dir: str) -> str:
     with open(os.path.join(output_dir, "stats.json")) as f:
         stats = json.load(f)
     funnel = stats.get("funnel", {})
@@ -197,30 +237,54 @@ def build_report(output_dir: str) -> str:
         bar_chart("Why completions were dropped", reasons, "completions dropped"),
     )
 
-    # rows: pass rates, lengths per domain
-    cols = ["id", "prompt_id", "domain", "pass_rate", "reasoning", "summary", "completion_tokens", "problem", "teacher", "verdict_reason"]  # fmt: skip
-    pass_rates, lengths, kept_ids, sample_pool = (
-        [],
-        defaultdict(lambda: {"reasoning": [], "summary": []}),
-        set(),
-        [],
-    )
+    # rows: pass rates, lengths per domain — computed in Arrow a batch at a time, so memory does not grow
+    # with the rows (a few numbers a row); a seeded reservoir keeps a sample of whole rows
+    import numpy as np
+    import pyarrow.compute as pc
+    import xxhash
+
+    cols = ["id", "domain", "pass_rate", "reasoning", "summary", "completion_tokens", "problem", "teacher"]
     rng = random.Random(0)
-    for seen, row in enumerate(_shard_rows(output_dir, cols), 1):
-        if row.get("pass_rate") is not None:
-            pass_rates.append(row["pass_rate"])
-        reasoning, summary = row.get("reasoning") or "", row.get("summary") or ""
-        tokens = row.get("completion_tokens")
-        chars = len(reasoning) + len(summary)
-        per_char = tokens / chars if tokens and chars else None  # this row's tokens per character
-        domain = row.get("domain") or "?"
-        for part, text in (("reasoning", reasoning), ("summary", summary)):
-            lengths[domain][part].append(len(text) * per_char if per_char else len(text) / 4)
-        kept_ids.add(row.get("id"))
-        if len(sample_pool) < SAMPLE_ROWS:  # reservoir sampling: every row equally likely
-            sample_pool.append(row)
-        elif (j := rng.randrange(seen)) < SAMPLE_ROWS:
-            sample_pool[j] = row
+    kept_sample = _Reservoir(SAMPLE_ROWS, rng)
+    pass_rates, kept_ids = [], []
+    lengths: dict[str, dict[str, list]] = defaultdict(lambda: {"reasoning": [], "summary": []})
+    for batch in _shard_batches(output_dir, cols):
+        names = batch.schema.names
+        column = {n: batch.column(n) for n in names}
+        if "pass_rate" in column:
+            pass_rates.append(column["pass_rate"].drop_null().to_numpy(zero_copy_only=False))
+        if "id" in column:
+            kept_ids.append(
+                np.fromiter((xxhash.xxh64_intdigest(i or "") for i in column["id"].to_pylist()), "u8")
+            )
+        chars = {
+            part: pc.utf8_length(pc.fill_null(column[part], ""))
+            for part in ("reasoning", "summary")
+            if part in column
+        }
+        total = pc.add(*chars.values()) if len(chars) == 2 else None
+        per_char = (
+            pc.divide(pc.cast(column["completion_tokens"], "float64"), pc.cast(total, "float64"))
+            if total is not None and "completion_tokens" in column
+            else None
+        )
+        domains = column["domain"].to_pylist() if "domain" in column else ["?"] * batch.num_rows
+        for part, n in chars.items():
+            estimate = pc.multiply(pc.cast(n, "float64"), per_char) if per_char is not None else None
+            fallback = pc.divide(pc.cast(n, "float64"), 4.0)
+            values = (
+                pc.if_else(pc.is_valid(estimate), estimate, fallback) if estimate is not None else fallback
+            )
+            values = values.to_numpy(zero_copy_only=False)
+            for domain in set(domains):
+                mask = np.array([d == domain for d in domains])
+                lengths[domain or "?"][part].append(values[mask].astype("float32"))
+        for i in range(batch.num_rows):
+            slot = kept_sample.wants()
+            if slot is not None:
+                kept_sample.put(slot, batch.slice(i, 1).to_pylist()[0])
+    pass_rates = np.concatenate(pass_rates) if pass_rates else np.zeros(0)
+    kept = np.sort(np.concatenate(kept_ids)) if kept_ids else np.zeros(0, "u8")
 
     title = "Pass rate of the kept rows' prompts"
     charts.add(
@@ -229,28 +293,38 @@ def build_report(output_dir: str) -> str:
         histogram(title, {"rows": pass_rates}, "pass rate (correct / samples)", 10, 0.0, 1.0),
     )
     for part in ("reasoning", "summary"):
-        series = {d: v[part] for d, v in sorted(lengths.items()) if any(v[part])}
+        series = {
+            d: np.concatenate(v[part]).tolist()
+            for d, v in sorted(lengths.items())
+            if v[part] and any(map(len, v[part]))
+        }
         title = f"{part.capitalize()} length per domain"
         xlabel = f"{part} tokens (per row: completion tokens × its share of characters)"
         charts.add(f"{part}_tokens", title, histogram(title, series, xlabel, 30, 0.0))
 
-    # hand-off records: language consistency, completions that did not make it
-    handoff = _handoff_records(output_dir)
-    consistency, dropped_pool = [], []
-    for record in handoff:
+    # hand-off records, streamed: language consistency, a sample of completions that did not make it
+    consistency, dropped_sample, handoff_n = [], _Reservoir(SAMPLE_ROWS, rng), 0
+    for record in _handoff_records(output_dir):
+        handoff_n += 1
         for i, c in enumerate(record.get("completions") or []):
             lang = (c.get("filters") or {}).get("language")
             if lang and lang.get("consistency") is not None:
                 consistency.append(lang["consistency"])
-            row_id = f"{record.get('id')}/{c.get('sample_index', i)}"
-            if row_id not in kept_ids and len(dropped_pool) < 500:
-                verdict = c.get("verdict") or {}
-                why = (
-                    f"verdict {verdict['label']}/{verdict['reason']}"
-                    if verdict and verdict.get("label") != "pass"
-                    else "passed, not selected (policy or pass-rate window)"
-                )
-                dropped_pool.append({"record": record, "completion": c, "why": why})
+            key = xxhash.xxh64_intdigest(f"{record.get('id')}/{c.get('sample_index', i)}")
+            at = int(np.searchsorted(kept, key))
+            if at < len(kept) and kept[at] == key:
+                continue
+            slot = dropped_sample.wants()
+            if slot is None:
+                continue
+            verdict = c.get("verdict") or {}
+            why = (
+                f"verdict {verdict['label']}/{verdict['reason']}"
+                if verdict and verdict.get("label") != "pass"
+                else "passed, not selected (policy or pass-rate window)"
+            )
+            dropped_sample.put(slot, {"record": {"id": record.get("id"), "prompt": _clip(str(record.get("prompt") or ""), 300)},
+                                      "completion": {"text": _clip(c.get("text") or "", 400)}, "why": why})  # fmt: skip
 
     title = "Language consistency of the chains of thought"
     xlabel = "share of words in the target language (completions that reached the last stage)"
@@ -259,10 +333,15 @@ def build_report(output_dir: str) -> str:
     )
 
     gen = stats.get("generation") or {}
-    kept_sample = sample_pool
-    dropped_sample = rng.sample(dropped_pool, min(SAMPLE_ROWS, len(dropped_pool)))
     return _page(
-        output_dir, stats, charts, gen, kept_sample, dropped_sample, _quarantined(output_dir), len(handoff)
+        output_dir,
+        stats,
+        charts,
+        gen,
+        kept_sample.items,
+        dropped_sample.items,
+        _quarantined(output_dir),
+        handoff_n,
     )
 
 
