@@ -11,14 +11,13 @@ that did not make it, with their verdicts) and ``quarantine/``.
 from __future__ import annotations
 
 import glob
-import gzip
 import html
 import json
 import os
 import random
 from collections import defaultdict
 
-import orjson
+from r1data.io.readers import read_jsonl
 
 SAMPLE_ROWS = 5
 MAX_HANDOFF_RECORDS = 20_000  # read at most this many hand-off records for the histograms
@@ -154,12 +153,11 @@ def _handoff_records(output_dir: str, limit: int = MAX_HANDOFF_RECORDS):
     last = next((present[name] for name in reversed(order) if name in present), None)
     seen = 0
     for path in sorted(glob.glob(os.path.join(last, "*.jsonl.gz"))) if last else []:
-        with gzip.open(path, "rb") as f:
-            for line in f:
-                yield orjson.loads(line)
-                seen += 1
-                if seen >= limit:
-                    return
+        for record in read_jsonl(path):
+            yield record
+            seen += 1
+            if seen >= limit:
+                return
 
 
 class _Reservoir:
@@ -186,12 +184,10 @@ class _Reservoir:
 def _quarantined(output_dir: str, limit: int = 3) -> list[dict]:
     out = []
     for path in sorted(glob.glob(os.path.join(output_dir, "quarantine", "**", "*.jsonl"), recursive=True)):
-        with open(path, "rb") as f:
-            for line in f:
-                if line.strip():
-                    out.append(orjson.loads(line))
-                if len(out) >= limit:
-                    return out
+        for entry in read_jsonl(path):
+            out.append(entry)
+            if len(out) >= limit:
+                return out
     return out
 
 

@@ -3,7 +3,6 @@ curation verifiers and write ``metrics.json``, ``results.jsonl`` and ``report.md
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import time
@@ -30,34 +29,27 @@ def load_mapping(path: str) -> dict:
     return data
 
 
-def load_records(path: str, mapping: dict | None = None) -> list[dict]:
-    """Prompt records, one JSON object a line (``.gz`` read as gzip), through ``mapping`` when given
-    (outputs of other tools: SkyThought, Qwen2.5-Math dumps); a bad line is a clear error."""
-    from r1data.io.mapping import ColumnMapping, MappingError
+def load_records(path: str, mapping: dict | None = None, quarantine: str | None = None) -> list[dict]:
+    """Prompt records through the one reader of input (:class:`~r1data.io.readers.RecordReader`):
+    validated, through ``mapping`` when given (outputs of other tools: SkyThought, Qwen2.5-Math dumps),
+    bad lines quarantined with their reason in ``quarantine`` (default: a temporary file, whose reasons
+    are said when no record is left)."""
+    import tempfile
 
-    mapper = ColumnMapping(mapping) if mapping else None
-    opener = gzip.open if path.endswith(".gz") else open
-    records = []
-    with opener(path, "rb") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{line_no}: not JSON ({exc})") from exc
-            if mapper is not None:
-                try:
-                    record = mapper(record)
-                except MappingError as exc:
-                    raise ValueError(f"{path}:{line_no}: {exc}") from exc
-            if not isinstance(record, dict) or ("prompt" not in record and "messages" not in record):
-                raise ValueError(f"{path}:{line_no}: a record needs a prompt")
-            record.setdefault("id", str(line_no))
-            record.setdefault("domain", "math")
-            records.append(record)
+    from r1data.io.readers import RecordReader
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such input file: {path}")
+    with tempfile.TemporaryDirectory(prefix="r1data-eval-") as tmp:
+        reader = RecordReader.for_file(path, quarantine or os.path.join(tmp, "quarantine.jsonl"), mapping)
+        records = [{"domain": "math", **doc.metadata} for doc in reader.run()]  # the schema's default domain
+        counts = {k: int(v.total) for k, v in reader.stats.stats.items() if k.startswith("quarantined_")}
     if not records:
-        raise ValueError(f"{path} holds no records")
+        reasons = (
+            ", ".join(f"{k.removeprefix('quarantined_')}: {v}" for k, v in sorted(counts.items()))
+            or "no lines"
+        )
+        raise ValueError(f"{path} holds no usable record ({reasons})")
     return records
 
 

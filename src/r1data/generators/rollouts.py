@@ -33,8 +33,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from r1data.core.paths import fill_template, load_template, resolve_path
 from r1data.schemas.records import prompt_text
 
@@ -111,8 +109,9 @@ class FewShotRollout(Rollout):
 
     def __init__(self, examples: str, shots: int = 2, n: int = 1, think_prefix: bool = False, **kw):
         super().__init__(n, think_prefix=think_prefix, **kw)
-        with open(resolve_path(examples), "rb") as f:
-            self.examples = [orjson.loads(line) for line in f if line.strip()]
+        from r1data.io.readers import read_jsonl
+
+        self.examples = list(read_jsonl(resolve_path(examples)))
         missing = [i for i, e in enumerate(self.examples) if not {"prompt", "reasoning", "summary"} <= set(e)]
         if missing:
             raise ValueError(f"{examples}: examples {missing[:5]} lack prompt/reasoning/summary")

@@ -222,6 +222,61 @@ def _bounded_lines(f, limit: int, chunk_size: int = 1 << 20) -> Iterator[tuple[b
         yield b"".join(carry), carried
 
 
+def open_compressed(path: str):
+    """A binary file object of ``path``, decompressed by its extension (.gz, .zst, .bz2, .xz)."""
+    lower = path.lower()
+    if lower.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rb")
+    if lower.endswith(".bz2"):
+        import bz2
+
+        return bz2.open(path, "rb")
+    if lower.endswith(".xz"):
+        import lzma
+
+        return lzma.open(path, "rb")
+    raw = open(path, "rb")  # noqa: SIM115  (closed by the caller, through the wrapper for zstd)
+    return _Closing(_ZstdFrames(raw), raw) if lower.endswith(".zst") else raw
+
+
+class _Closing:
+    """A decompressing reader that closes the raw file it reads from."""
+
+    def __init__(self, inner, raw):
+        self.inner, self.raw = inner, raw
+
+    def read(self, size: int = -1) -> bytes:
+        return self.inner.read(size if size > 0 else 1 << 30)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.raw.close()
+
+
+def read_jsonl(path: str, max_line_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[Any]:
+    """The JSON values of a JSON-lines file (any supported compression), one per non-blank line, read with
+    the one parser of :func:`parse_json_line`; a line that is not JSON (or over ``max_line_bytes``) is a
+    ``ValueError`` naming ``path:line``. For r1data's own files (hand-offs, calibration sets, examples);
+    input records go through :class:`RecordReader`, which quarantines instead."""
+    with open_compressed(path) as f:
+        for lineno, (line, size) in enumerate(_bounded_lines(f, max_line_bytes), start=1):
+            if line is None:
+                raise ValueError(
+                    f"{path}:{lineno}: a line of {size} bytes is over the {max_line_bytes}-byte bound"
+                )
+            line = line.removeprefix(_BOM)
+            if not line.strip():
+                continue
+            try:
+                yield parse_json_line(line)
+            except ValueError as exc:
+                raise ValueError(f"{path}:{lineno}: not JSON ({exc})") from None
+
+
 class _ValidatingReader:
     """Mixin: mapping → validation → Document, or quarantine. Shared by the file and dataset readers."""
 
@@ -363,12 +418,13 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
         self.allow_empty = allow_empty  # no input files means no records (a stage that kept nothing)
 
     @classmethod
-    def for_file(cls, path: str, quarantine_file: str) -> RecordReader:
+    def for_file(cls, path: str, quarantine_file: str, mapping: dict[str, Any] | None = None) -> RecordReader:
         """A reader of one file whose rejected rows go to ``quarantine_file`` (the CLIs' layout)."""
         reader = cls(
             os.path.dirname(os.path.abspath(path)),
             glob_pattern=exact_glob(os.path.basename(path)),
             quarantine_folder=os.path.dirname(os.path.abspath(quarantine_file)),
+            mapping=mapping,
         )
         reader.quarantine_filename = os.path.basename(quarantine_file)
         return reader

@@ -506,7 +506,9 @@ def _read_provenance(data_dir: str, shards: list[str]) -> tuple[int, dict]:
     for shard in shards:
         path = os.path.join(data_dir, shard)
         if shard.endswith(".jsonl.gz"):
-            for record in _jsonl_records(path):
+            from r1data.io.readers import read_jsonl
+
+            for record in read_jsonl(path):
                 profile.add_record(record)
             continue
         for batch in pq.ParquetFile(path).iter_batches(8192, columns=list(PROVENANCE)):
@@ -556,16 +558,6 @@ def row_statistics(data_dir: str, shards: list[str]) -> dict:
             )
             lengths["completion_tokens"].append(batch.column("completion_tokens"))
     return {"with_think_block": think, **{k: _describe(v) for k, v in lengths.items()}}
-
-
-def _jsonl_records(path: str):
-    import gzip
-
-    import orjson
-
-    with gzip.open(path, "rb") as f:
-        for line in f:
-            yield orjson.loads(line)
 
 
 def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float]:

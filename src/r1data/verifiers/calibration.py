@@ -11,15 +11,11 @@ accepts and false rejects, so a reader knows how far the verdicts behind the row
 
 from __future__ import annotations
 
-import gzip
-
-import orjson
-
 
 def _raw_lines(path: str) -> list[dict]:
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        return [orjson.loads(line) for line in f if line.strip()]
+    from r1data.io.readers import read_jsonl
+
+    return list(read_jsonl(path))
 
 
 _TRUE, _FALSE = {"true", "1", "yes", "pass", "correct"}, {"false", "0", "no", "fail", "incorrect"}
