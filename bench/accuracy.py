@@ -51,13 +51,13 @@ def math_accuracy() -> None:
     from math_verify import parse, verify
 
     from r1data.verifiers.pool import BoundedPool
-    from r1data.verifiers.runner import iter_verified
+    from r1data.verifiers.stream import iter_verified
 
     print("math: agreement with each file's labels (false accepts: pass where the label is wrong)")
     print(f"{'file':<58} {'pairs':>6} {'math-verify':>12} {'FA':>4} {'r1data':>8} {'FA':>4}")
     totals = [0, 0, 0, 0, 0]
     disagreements = []
-    with BoundedPool("r1data.verifiers.math_checker:MathChecker", timeout_s=20) as pool:
+    with BoundedPool("r1data.verifiers.math_verifier:MathVerifier", timeout_s=20) as pool:
         for path in sorted((SHARED / "model_outputs").glob("*.jsonl")):
             records = load_outputs(path)
             labels = [s for r in records for s in r["score"]]

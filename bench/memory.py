@@ -106,7 +106,9 @@ def report_folder(source: Path, dest: Path, rows: int) -> None:
     (dest / "data").mkdir(parents=True)
     for k in range(0, rows, 20_000):
         # row groups of 1,000 rows, as r1data writes them (output.rows_per_group)
-        pq.write_table(big.slice(k, 20_000), dest / "data" / f"train-{k // 20_000:05d}.parquet", row_group_size=1000)
+        pq.write_table(
+            big.slice(k, 20_000), dest / "data" / f"train-{k // 20_000:05d}.parquet", row_group_size=1000
+        )
     for name in ("stats.json", "recipe.json"):
         shutil.copy(source / name, dest / name)
     shutil.copytree(source / "work", dest / "work")

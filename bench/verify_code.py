@@ -42,7 +42,7 @@ def main() -> None:
     if not DATA.exists():
         raise SystemExit(f"real data not found at {DATA}")
     from r1data.verifiers.pool import BoundedPool
-    from r1data.verifiers.runner import iter_verified
+    from r1data.verifiers.stream import iter_verified
 
     items = tasks()
     runs = [(t, t["canonical_solution"], True) for t in items] + [
@@ -73,7 +73,7 @@ def main() -> None:
         for t in items
     ]
     start = time.perf_counter()
-    with BoundedPool("r1data.verifiers.code:CodeChecker", workers=args.workers, timeout_s=60) as pool:
+    with BoundedPool("r1data.verifiers.code:CodeVerifier", workers=args.workers, timeout_s=60) as pool:
         done = list(iter_verified(pool, records, "code"))
     ours_s = time.perf_counter() - start
     canonical = sum(r["completions"][0]["verdict"]["label"] == "pass" for r in done)

@@ -59,9 +59,9 @@ def r1data_verify(records: list[dict], workers: int, warm: bool = False) -> tupl
     import copy
 
     from r1data.verifiers.pool import BoundedPool
-    from r1data.verifiers.runner import iter_verified
+    from r1data.verifiers.stream import iter_verified
 
-    with BoundedPool("r1data.verifiers.math_checker:MathChecker", workers=workers, timeout_s=10) as pool:
+    with BoundedPool("r1data.verifiers.math_verifier:MathVerifier", workers=workers, timeout_s=10) as pool:
         if warm:
             # pairs the in-process rules cannot decide, so that they reach (and start) every worker
             warmup = [

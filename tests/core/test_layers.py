@@ -24,7 +24,7 @@ def _loaded_after(module: str) -> set[str]:
         "r1data.core.completion",
         "r1data.core.counters",
         "r1data.core.configs",
-        "r1data.verifiers.math_checker",
+        "r1data.verifiers.math_verifier",
         "r1data.verifiers.code",
         "r1data.verifiers.rewards",
         "r1data.verifiers.judge",
@@ -62,6 +62,6 @@ def test_the_bottom_layer_imports_nothing_else_of_r1data():
 
 def test_the_training_layer_does_not_load_trl_or_the_curation_runner_until_it_trains():
     loaded = _loaded_after(
-        "r1data.trainers.cli, r1data.trainers.sft, r1data.trainers.grpo, r1data.trainers.distill"
+        "r1data.commands.train, r1data.trainers.sft, r1data.trainers.grpo, r1data.trainers.distill"
     )
     assert not {m for m in loaded if m == "trl" or m.startswith(("trl.", "r1data.pipelines.runner"))}

@@ -9,10 +9,10 @@ import pytest
 from r1data.core.completion import closed, final_answer, r1_problem
 from r1data.core.traces import split_trace
 from r1data.filters.readability import ReadabilityConfig, check_readability
-from r1data.verifiers.code import CodeChecker
-from r1data.verifiers.format_checker import check_format
-from r1data.verifiers.math_checker import MathChecker
-from r1data.verifiers.sandbox.runner import Sandbox, SandboxUnavailable
+from r1data.verifiers.code import CodeVerifier
+from r1data.verifiers.format_verifier import check_format
+from r1data.verifiers.math_verifier import MathVerifier
+from r1data.verifiers.sandbox.host import Sandbox, SandboxUnavailable
 
 CODE = "```python\ndef f():\n    return 4\n```"
 # name: (text, finish_reason) and what each reader says: math, code, readability, R1 row, format, answer
@@ -87,7 +87,7 @@ def code_checker():
         Sandbox().check()
     except SandboxUnavailable as exc:
         pytest.skip(f"no sandbox on this machine: {exc}")
-    return CodeChecker()
+    return CodeVerifier()
 
 
 def forms(text: str, finish: str) -> list[dict]:
@@ -103,9 +103,9 @@ def test_every_reader_says_the_same_of_a_completion(name, code_checker):
     tests = code_checker.prepare({"tests": {"kind": "functional", "test": "assert f() == 4"}})
     config = ReadabilityConfig(min_words=1)
     for c in forms(text, finish):
-        decided = MathChecker.fast({"answer": "4"}, "What is 2+2?", c)
+        decided = MathVerifier.fast({"answer": "4"}, "What is 2+2?", c)
         if "label" not in decided:  # left to math-verify: the pool's check decides
-            decided = MathChecker().check(MathChecker().prepare({"answer": "4"}), decided)
+            decided = MathVerifier().check(MathVerifier().prepare({"answer": "4"}), decided)
         assert (decided["label"], decided["reason"]) == math, (name, c.keys(), decided)
         got = code_checker.check(tests, c)
         assert (got["label"], got["reason"]) == code, (name, c.keys(), got)

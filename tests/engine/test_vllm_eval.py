@@ -7,7 +7,7 @@ import json
 
 from r1data.cli import main as cli
 from r1data.pipelines.recipe import resolve_path
-from r1data.verifiers.math_checker import MathChecker
+from r1data.verifiers.math_verifier import MathVerifier
 from tests.engine.conftest import SERVED_NAME
 from tests.engine.teacher import MATH_ANSWERS, read_jsonl
 
@@ -40,7 +40,7 @@ def test_eval_generates_with_the_r1_protocol_and_scores(vllm_server, tmp_path):
     assert metrics["model"] == SERVED_NAME and "r1data" in metrics["versions"]
     # the tiny teacher answers each sample prompt with its memorised trace: as right as those traces are
     expected = [
-        MathChecker.fast(
+        MathVerifier.fast(
             r["reference"],
             r["prompt"],
             {"text": f"<think>\n{MATH_ANSWERS[r['id']][0]}\n</think>\n\n{MATH_ANSWERS[r['id']][1]}"},

@@ -11,7 +11,7 @@ import pytest
 
 from r1data.cli import main as cli
 from r1data.eval.metrics import majority, mean_and_se, pass_at_k, summarise
-from r1data.verifiers.math_checker import same_answer
+from r1data.verifiers.math_verifier import same_answer
 from tests.conftest import SHARED_DATA, shared_file
 
 

@@ -171,7 +171,7 @@ def test_generate_with_no_successful_sample_exits_non_zero_and_costs_are_honest(
     assert "Traceback" not in done.stderr
     stats = GenerationStats(tokens_completion=0, seconds=0.0).as_dict()
     assert stats["completion_tokens_per_s"] == 0.0  # a number, never None
-    from r1data.pipelines.runner import _generation_accounting
+    from r1data.pipelines.finish import _generation_accounting
 
     stage = {"g": {"🤖 generate": {"generation_tokens_completion": 712, "generation_tokens_completion_sent": 712,
                                    "generation_seconds": 2.0}}}  # fmt: skip

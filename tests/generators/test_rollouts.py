@@ -8,6 +8,7 @@ import json
 import pytest
 
 from r1data.generators.generate import GenerationStats, RequestCache, generate_records
+from r1data.generators.generate_step import build_rollout
 from r1data.generators.rollouts import (
     MATH_INSTRUCTION,
     FewShotRollout,
@@ -20,7 +21,6 @@ from r1data.generators.rollouts import (
     load_template,
 )
 from r1data.generators.self_cognition import SelfCognition, self_cognition_records
-from r1data.generators.step import build_rollout
 from r1data.llm.client import ChatClient, EndpointConfig, GenerationError
 from r1data.pipelines.recipe import expand_env
 from tests.conftest import write_jsonl

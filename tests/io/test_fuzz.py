@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from r1data.core.traces import split_trace
 from r1data.io.readers import _LONG_DIGITS, _STRICT_JSON, RecordReader, _no_lone_surrogate, parse_json_line
-from r1data.verifiers.format_checker import check_format
-from r1data.verifiers.math_checker import MathChecker
+from r1data.verifiers.format_verifier import check_format
+from r1data.verifiers.math_verifier import MathVerifier
 
 SETTINGS = settings(
     max_examples=150,
@@ -133,7 +133,7 @@ def test_the_trace_splitter_and_the_format_check_take_any_text(text):
 @SETTINGS
 @given(texts, st.sampled_from(["4", "\\frac{1}{2}", "(1, 2)", "x^2+1", "forty", "[0, 1)", "10^{100}"]))
 def test_the_math_rules_take_any_answer(text, answer):
-    result = bounded(MathChecker.fast, {"answer": answer}, "What is it?", {"text": text})
+    result = bounded(MathVerifier.fast, {"answer": answer}, "What is it?", {"text": text})
     assert ("label" in result and result["label"] in ("pass", "fail", "unknown")) or "label" not in result
 
 

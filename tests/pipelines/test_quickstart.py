@@ -118,7 +118,7 @@ def test_sharding_by_size_and_multiple_tasks(tmp_path, tasks, rows_per_group, mi
     assert ds.num_rows == result.funnel["completions"]["kept"]
     assert len(set(ds["id"])) == ds.num_rows
     # what the writers counted while writing (the card's figures) is what the shards hold
-    from r1data.pipelines.runner import _read_provenance, row_statistics
+    from r1data.pipelines.finish import _read_provenance, row_statistics
 
     data_dir = os.path.join(result.output_dir, "data")
     stats = json.loads(Path(result.stats_path).read_text())

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import iter_verified
+from r1data.verifiers.stream import iter_verified
 from tests.conftest import SHARED_DATA, shared_file
 
 FILES = sorted(p.name for p in (SHARED_DATA / "model_outputs").glob("*.jsonl")) or ["(none)"]
@@ -32,7 +32,7 @@ def load(name):
 
 @pytest.fixture(scope="module")
 def pool():
-    with BoundedPool("r1data.verifiers.math_checker:MathChecker", timeout_s=20) as p:
+    with BoundedPool("r1data.verifiers.math_verifier:MathVerifier", timeout_s=20) as p:
         yield p
 
 

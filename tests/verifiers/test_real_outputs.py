@@ -6,7 +6,7 @@ import json
 import pytest
 
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.runner import iter_verified
+from r1data.verifiers.stream import iter_verified
 from tests.conftest import shared_file
 
 # Disagreements with the Qwen2.5-Math grader's `score`, each settled by reading the case:
@@ -32,7 +32,7 @@ def load_qwen():
 
 @pytest.fixture(scope="module")
 def verified():
-    with BoundedPool("r1data.verifiers.math_checker:MathChecker", timeout_s=20) as pool:
+    with BoundedPool("r1data.verifiers.math_verifier:MathVerifier", timeout_s=20) as pool:
         return list(iter_verified(pool, load_qwen(), "math"))
 
 

@@ -128,7 +128,7 @@ CODE_HACKS = {
 
 @pytest.fixture(scope="module")
 def sandbox():
-    from r1data.verifiers.sandbox.runner import Sandbox, SandboxUnavailable
+    from r1data.verifiers.sandbox.host import Sandbox, SandboxUnavailable
 
     try:
         Sandbox().check()

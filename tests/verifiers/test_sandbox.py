@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from r1data.verifiers.sandbox.runner import UID_BASE, UID_SLOTS, Limits, Sandbox, SandboxUnavailable
+from r1data.verifiers.sandbox.host import UID_BASE, UID_SLOTS, Limits, Sandbox, SandboxUnavailable
 
 LIMITS = Limits(cpu_s=2, wall_s=5, case_timeout_s=2, memory_mb=256, nproc=16, output_bytes=64 * 1024)
 TEST = "assert add(1, 2) == 3\nassert add(-1, 1) == 0\nassert abs(add(10, 5)) == 15"
@@ -541,7 +541,7 @@ def test_a_killed_caller_takes_its_sandbox_with_it(tmp_path):
     import sys
 
     script = (
-        "from r1data.verifiers.sandbox.runner import Sandbox, Limits\n"
+        "from r1data.verifiers.sandbox.host import Sandbox, Limits\n"
         "box = Sandbox(Limits(case_timeout_s=60))\n"
         "pair = box._uids()\n"
         "print(pair, flush=True)\n"

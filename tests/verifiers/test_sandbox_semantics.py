@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from r1data.verifiers.code import CodeChecker
-from r1data.verifiers.sandbox.runner import Limits, Sandbox, SandboxUnavailable
+from r1data.verifiers.code import CodeVerifier
+from r1data.verifiers.sandbox.host import Limits, Sandbox, SandboxUnavailable
 from tests.conftest import shared_file
 
 LIMITS = Limits(cpu_s=3, wall_s=6, memory_mb=256, nproc=16)
@@ -272,7 +272,7 @@ def test_classes_the_tests_define_cross_by_value(sandbox):
 def test_a_reference_that_cannot_run_is_unknown_for_every_sample(reference, why):
     """Found at the start of the prompt's first run, before any test meets a solution; the prompt's
     other samples then get the same verdict without running."""
-    checker = CodeChecker()
+    checker = CodeVerifier()
     runs = []
     run_functional = checker.sandbox.run_functional
     checker.sandbox.run_functional = lambda *a, **k: runs.append(a) or run_functional(*a, **k)
@@ -288,7 +288,7 @@ def test_a_reference_that_cannot_run_is_unknown_for_every_sample(reference, why)
 def test_the_verified_program_is_the_published_one():
     """A correct function, a comment past the program bound, then a wrong redefinition: the program is
     refused whole (``program_too_long``), never cut to its correct prefix."""
-    checker = CodeChecker()
+    checker = CodeVerifier()
     state = checker.prepare({"tests": {"kind": "functional", "test": "assert add(1, 2) == 3"}})
     padded = "def add(a, b):\n    return a + b\n#" + "x" * 200_000 + "\nadd = lambda a, b: 0\n"
     verdict = checker.check(state, {"text": f"```python\n{padded}```"})
@@ -301,7 +301,7 @@ def test_the_verified_program_is_the_published_one():
 def test_output_the_program_controls_is_a_fail_never_unknown():
     """Twenty stdio cases that each print 512 KB of control bytes: the program's output is over its
     bound (fail/output_limit), not a sandbox failure a judge would then decide."""
-    checker = CodeChecker()
+    checker = CodeVerifier()
     cases = [{"input": "", "output": "ok"}] * 20
     state = checker.prepare({"tests": {"kind": "stdio", "cases": cases}})
     flood = "```python\nimport sys\nsys.stdout.write('\\x01\\x02\\x1b' * (512 * 1024 // 3))\n```"

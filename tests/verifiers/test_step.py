@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from datatrove.data import Document
 
-from r1data.verifiers.step import Verify
+from r1data.verifiers.verify_step import Verify
 from tests.doubles.fake_chat_server import FakeChatServer
 
 
@@ -15,7 +15,7 @@ def run(step, records):
 
 
 def test_code_domain_runs_in_the_sandbox_and_other_domains_pass_through():
-    from r1data.verifiers.sandbox.runner import Sandbox, SandboxUnavailable
+    from r1data.verifiers.sandbox.host import Sandbox, SandboxUnavailable
 
     try:
         Sandbox().check()
@@ -77,7 +77,7 @@ def test_a_domain_without_rules_or_judge_is_a_clear_error():
 
 
 def test_a_stage_warns_when_over_one_percent_of_code_verdicts_are_sandbox_failures():
-    from r1data.verifiers.step import sandbox_failure_warning
+    from r1data.verifiers.verify_step import sandbox_failure_warning
 
     assert sandbox_failure_warning({"decided_by_code": 200, "verdict_unknown_sandbox_error": 2}, "s") is None
     warning = sandbox_failure_warning(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from r1data.verifiers.math_checker import MathChecker
+from r1data.verifiers.math_verifier import MathVerifier
 from tests.conftest import shared_file
 
 
@@ -28,12 +28,12 @@ def test_agreement_with_math_verify_tables_does_not_regress():
             json.loads, shared_file("verifier_cases/hendrycks_is_equiv_cases.jsonl").read_text().splitlines()
         )
     ]
-    checker = MathChecker()
+    checker = MathVerifier()
     agree = 0
     for row in rows:
         expected = bool(row.get("expected", row.get("result")))
         reference = {"answer": row["gold"].strip().strip("$")}
-        out = MathChecker.fast(reference, None, {"text": row["pred"]})
+        out = MathVerifier.fast(reference, None, {"text": row["pred"]})
         if "label" not in out:
             out = checker.check(checker.prepare(reference), out)
         agree += (out["label"] == "pass") == expected

@@ -54,7 +54,7 @@ def generate_file(input_path: str, output_path: str, config: GenerationConfig, p
     ``OUTPUT.failures.jsonl`` (the record with its ``dropped_reason``), nothing partial to the output."""
     from r1data.core import counters as C
     from r1data.generators.generate import completion_rate
-    from r1data.generators.step import Generate
+    from r1data.generators.generate_step import Generate
     from r1data.pipelines.single import run_file
 
     options = config.model_dump()

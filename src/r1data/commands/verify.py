@@ -75,10 +75,10 @@ def verify_file(
     from loguru import logger
 
     from r1data.pipelines.single import run_file
-    from r1data.verifiers.registry import CHECKERS
-    from r1data.verifiers.step import Verify, sandbox_failure_warning
+    from r1data.verifiers.registry import VERIFIERS
+    from r1data.verifiers.verify_step import Verify, sandbox_failure_warning
 
-    steps = [Verify(domain, workers=workers, timeout_s=timeout_s) for domain in CHECKERS]
+    steps = [Verify(domain, workers=workers, timeout_s=timeout_s) for domain in VERIFIERS]
     steps.append(Verify(domain=None, judge=judge))  # every other domain: no rule checker
     quarantine = quarantine or output_path + ".quarantine.jsonl"
     run = run_file(input_path, output_path, steps, quarantine, progress=progress)

@@ -4,7 +4,7 @@
 - ``pass@k`` (Chen et al. 2021, unbiased): per prompt ``1 - C(n-c, k) / C(n, k)`` for every k ≤ n,
   averaged over the prompts that have at least k samples.
 - ``cons@k``: per prompt, a majority vote over the final answers of its first k samples, answers grouped
-  by equivalence (:func:`~r1data.verifiers.math_checker.same_answer`), not by string; samples with no
+  by equivalence (:func:`~r1data.verifiers.math_verifier.same_answer`), not by string; samples with no
   final answer do not vote. **Tie rule**: among groups of the same size, the one whose first member
   comes first in sample order wins. The vote is correct when that group's first member is verified
   correct; a prompt with no vote at all counts as wrong.
@@ -46,7 +46,7 @@ def mean_and_se(values: Sequence[float]) -> tuple[float, float]:
 def summarise(per_prompt: list[dict], k: int) -> dict:
     """``per_prompt``: ``{"correct": [bool], "answers": [str|None]}`` per prompt (plus optional keys).
     Returns pass@1, pass@k for every k ≤ n, cons@k, with standard errors."""
-    from r1data.verifiers.math_checker import same_answer
+    from r1data.verifiers.math_verifier import same_answer
 
     n_min = min((len(p["correct"]) for p in per_prompt), default=0)
     p1 = [sum(p["correct"]) / len(p["correct"]) for p in per_prompt if p["correct"]]

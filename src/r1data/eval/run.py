@@ -65,7 +65,7 @@ def generate(records: list[dict], output_dir: str, config, seeds: list[int] | No
     import copy
 
     from r1data.generators.generate import RequestCache, generate_records
-    from r1data.generators.step import build_backend, build_rollout
+    from r1data.generators.generate_step import build_backend, build_rollout
 
     backend = build_backend(config)
     pooled: dict[str, dict] = {}
@@ -104,14 +104,14 @@ def generate(records: list[dict], output_dir: str, config, seeds: list[int] | No
 
 
 def verify(records: list[dict], workers: int | None = None) -> list[dict]:
-    from r1data.verifiers.registry import CHECKERS, checker_pool
-    from r1data.verifiers.runner import iter_verified
+    from r1data.verifiers.registry import VERIFIERS, verifier_pool
+    from r1data.verifiers.stream import iter_verified
 
     out = records
     for domain in sorted({r["domain"] for r in records}):
-        if domain not in CHECKERS:
-            raise ValueError(f"no rule verifier for domain {domain!r} (known: {', '.join(CHECKERS)})")
-        with checker_pool(CHECKERS[domain], workers) as pool:
+        if domain not in VERIFIERS:
+            raise ValueError(f"no rule verifier for domain {domain!r} (known: {', '.join(VERIFIERS)})")
+        with verifier_pool(VERIFIERS[domain], workers) as pool:
             out = list(iter_verified(pool, out, domain))
     return out
 

@@ -107,7 +107,7 @@ class Select(R1Step):
     def _vote(completions: list[dict]) -> tuple[dict | None, list[bool]]:
         """The majority answer of the completions and which of them agree with it (None, no answer)."""
         from r1data.core.completion import final_answer
-        from r1data.verifiers.math_checker import same_answer
+        from r1data.verifiers.math_verifier import same_answer
         from r1data.verifiers.votes import majority
 
         answers = [final_answer(c) for c in completions]

@@ -5,7 +5,7 @@ resumable generation loop and its request cache, self-cognition records, the ``g
 from r1data.core.lazy import lazy_exports
 
 _EXPORTS = {
-    "Generate": "r1data.generators.step",
+    "Generate": "r1data.generators.generate_step",
     "GenerationConfig": "r1data.generators.config",
     "SelfCognition": "r1data.generators.self_cognition",
     "generate_records": "r1data.generators.generate",

@@ -9,12 +9,12 @@ from datatrove.pipeline.base import PipelineStep
 from r1data.core.configs import ConfigError, validate
 
 STEPS: dict[str, str] = {
-    "generate": "r1data.generators.step:Generate",
+    "generate": "r1data.generators.generate_step:Generate",
     "self_cognition": "r1data.generators.self_cognition:SelfCognition",
     "judge_quality": "r1data.verifiers.quality:QualityJudge",
     "parse_traces": "r1data.formats.steps:ParseTraces",
     "from_sft": "r1data.formats.steps:FromSFT",
-    "verify": "r1data.verifiers.step:Verify",
+    "verify": "r1data.verifiers.verify_step:Verify",
     "select": "r1data.filters.selection:Select",
     "format_r1": "r1data.formats.steps:FormatR1",
     "filter_language": "r1data.filters.completion_filters:LanguageMixFilter",

@@ -75,7 +75,8 @@ def stage_status(logging_dir: str, tasks: int, now: float) -> dict:
 
 def run_status(output_dir: str) -> dict:
     from r1data.pipelines.executors import squeue
-    from r1data.pipelines.runner import slurm_job_names, stage_jobs
+    from r1data.pipelines.slurm import slurm_job_names
+    from r1data.pipelines.stages import stage_jobs
 
     output_dir = os.path.abspath(output_dir)
     path = os.path.join(output_dir, "recipe.json")

@@ -1,7 +1,7 @@
-"""The verifier contract: a checker judges items against a reference and returns a verdict dict.
+"""The verifier contract: a verifier judges items against a reference and returns a verdict dict.
 
-A checker is a class with ``name``, ``version``, ``prepare(reference) -> state`` (done once per prompt
-and shared by its N samples) and ``check(state, item) -> verdict``. Checkers are pure and run inside
+A verifier is a class with ``name``, ``version``, ``prepare(reference) -> state`` (done once per prompt
+and shared by its N samples) and ``check(state, item) -> verdict``. Verifiers are pure and run inside
 :class:`~r1data.verifiers.pool.BoundedPool` workers, which bound their time and memory.
 A verdict is ``{"label": "pass"|"fail"|"unknown", "reason": str, "verifier": str, "version": str}``.
 """
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 LABELS = ("pass", "fail", "unknown")
 
 
-class Checker(Protocol):
+class Verifier(Protocol):
     name: str
     version: str
 

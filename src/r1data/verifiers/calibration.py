@@ -36,8 +36,8 @@ def calibrate(
     path: str, mapping: dict | None = None, label: str | None = None, workers: int | None = None
 ) -> dict:
     from r1data.io.mapping import ColumnMapping
-    from r1data.verifiers.registry import CHECKERS, checker_pool
-    from r1data.verifiers.runner import iter_verified
+    from r1data.verifiers.registry import VERIFIERS, verifier_pool
+    from r1data.verifiers.stream import iter_verified
 
     raw = _raw_lines(path)
     mapper = ColumnMapping(mapping) if mapping else None
@@ -59,10 +59,10 @@ def calibrate(
     out, unverifiable = [], 0
     for domain in sorted({r["domain"] for r in records}):
         of_domain = [r for r in records if r["domain"] == domain]
-        if domain not in CHECKERS:  # no rule verifier: the run's judge, if any, is not measured here
+        if domain not in VERIFIERS:  # no rule verifier: the run's judge, if any, is not measured here
             unverifiable += sum(len(r.get("completions") or []) for r in of_domain)
             continue
-        with checker_pool(CHECKERS[domain], workers) as pool:
+        with verifier_pool(VERIFIERS[domain], workers) as pool:
             out += list(iter_verified(pool, of_domain, domain))
     pairs = [(c.get("correct"), c["_label"]) for r in out for c in r.get("completions") or []]
     unlabelled = sum(lab is None for _, lab in pairs)

@@ -74,14 +74,14 @@ def outputs_match(got: str, expected: str, float_tolerance: float | None = None)
     return True
 
 
-class CodeChecker:
+class CodeVerifier:
     name = "code"
     version = "v1+sandbox-unshare"
 
     def __init__(self, budget_s: float | None = None, extra_paths: tuple[str, ...] = ()):
         """``budget_s``: wall-clock bound of one completion's whole run (all its tests or cases);
         ``extra_paths``: host paths visible read-only inside the sandbox besides the standard library."""
-        from r1data.verifiers.sandbox.runner import Sandbox
+        from r1data.verifiers.sandbox.host import Sandbox
 
         self.budget_s = budget_s
         self.sandbox = Sandbox(extra_paths=tuple(extra_paths))

@@ -5,7 +5,7 @@ item also gets a wall-clock deadline enforced from outside. Workers are plain su
 (``python -m r1data.verifiers.worker``), so the pool also works inside datatrove's daemonic task
 processes, and a killed worker takes its whole process group with it.
 
->>> with BoundedPool("r1data.verifiers.math_checker:MathChecker", workers=1) as pool:  # doctest: +SKIP
+>>> with BoundedPool("r1data.verifiers.math_verifier:MathVerifier", workers=1) as pool:  # doctest: +SKIP
 ...     [v["label"] for v in next(pool.imap([({"answer": "2"}, [{"text": "\\\\boxed{2}"}])]))]
 ['pass']
 """
@@ -83,7 +83,7 @@ class BoundedPool:
     """Run a checker over tasks ``(reference, items)`` in ``workers`` subprocesses.
 
     Args:
-        checker: ``"module:Class"`` of a :class:`~r1data.verifiers.base.Checker`.
+        checker: ``"module:Class"`` of a :class:`~r1data.verifiers.base.Verifier`.
         workers: number of worker processes (default: all cores).
         timeout_s: hard wall-clock bound per item; an item that overruns gets
             ``{"label": "unknown", "reason": "timeout"}`` and its worker is killed and replaced.

@@ -9,7 +9,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class CheckerSpec:
+class VerifierSpec:
     """A checker class (``"module:Class"``), its bound per completion, and what an overrun means:
     math that cannot be decided in time is ``unknown``; code that runs past its bound ``fail``s."""
 
@@ -28,25 +28,25 @@ class CheckerSpec:
         return dict(self.options)
 
 
-CHECKERS: dict[str, CheckerSpec] = {
-    "math": CheckerSpec("r1data.verifiers.math_checker:MathChecker", 10.0, "unknown"),
-    "code": CheckerSpec("r1data.verifiers.code:CodeChecker", 60.0, "fail", bounds_itself=True),
+VERIFIERS: dict[str, VerifierSpec] = {
+    "math": VerifierSpec("r1data.verifiers.math_verifier:MathVerifier", 10.0, "unknown"),
+    "code": VerifierSpec("r1data.verifiers.code:CodeVerifier", 60.0, "fail", bounds_itself=True),
 }
 
 
-def checker_spec(domain: str, checker: str | None = None, **options: Any) -> CheckerSpec | None:
+def verifier_spec(domain: str, checker: str | None = None, **options: Any) -> VerifierSpec | None:
     """The spec of ``domain`` (or of a custom ``checker`` class path), None when there is no rule
     checker for it. ``options`` go to the checker's constructor (e.g. ``extra_paths`` for code)."""
-    base = CHECKERS.get(domain)
+    base = VERIFIERS.get(domain)
     if checker is not None and (base is None or checker != base.path):
-        base = CheckerSpec(checker)
+        base = VerifierSpec(checker)
     if base is None:
         return None
     return dataclasses.replace(base, options={**base.options, **options})
 
 
-def checker_pool(
-    spec: CheckerSpec, workers: int | None = None, timeout_s: float | None = None, memory_mb: int = 2048
+def verifier_pool(
+    spec: VerifierSpec, workers: int | None = None, timeout_s: float | None = None, memory_mb: int = 2048
 ):
     """A :class:`~r1data.verifiers.pool.BoundedPool` for ``spec`` (its own bound unless ``timeout_s``)."""
     from r1data.verifiers.pool import BoundedPool

@@ -14,10 +14,10 @@ import atexit
 from typing import Any
 
 from r1data.schemas.records import prompt_text
-from r1data.verifiers.format_checker import check_format
+from r1data.verifiers.format_verifier import check_format
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.registry import CHECKERS, checker_pool
-from r1data.verifiers.runner import iter_verified
+from r1data.verifiers.registry import VERIFIERS, verifier_pool
+from r1data.verifiers.stream import iter_verified
 
 _POOLS: dict[str, BoundedPool] = {}
 
@@ -25,7 +25,7 @@ _POOLS: dict[str, BoundedPool] = {}
 def _pool(domain: str) -> BoundedPool:
     """One long-lived pool per domain for the whole training run (workers start on first use)."""
     if domain not in _POOLS:
-        pool = checker_pool(CHECKERS[domain])
+        pool = verifier_pool(VERIFIERS[domain])
         pool.__enter__()
         _POOLS[domain] = pool
         atexit.register(pool.close)

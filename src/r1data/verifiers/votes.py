@@ -1,6 +1,6 @@
 """Majority votes over final answers (self-consistency): one rule for the ``majority`` selection policy
 and ``r1data eval``'s cons@k. Answers are grouped by equivalence (a ``same`` function, e.g. the math
-verifier's :func:`~r1data.verifiers.math_checker.same_answer`), not by string.
+verifier's :func:`~r1data.verifiers.math_verifier.same_answer`), not by string.
 
 >>> majority(["4", None, "4.0", "5"], lambda a, b: float(a) == float(b))
 (0, 0.6666666666666666)

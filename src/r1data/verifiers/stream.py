@@ -17,12 +17,12 @@ from loguru import logger
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.base import correct_of
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.registry import CHECKERS
+from r1data.verifiers.registry import VERIFIERS
 
 _ITEM_FIELDS = ("finish_reason", "reasoning", "summary", "closed")
 
 
-def load_checker_class(path: str):
+def load_verifier_class(path: str):
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
 
@@ -46,7 +46,7 @@ def iter_verified(
     empty one when the in-process rules decided everything, or when it is not of ``domain``), so that
     records come back in order as soon as they are done and memory stays bounded by the pool's window
     whatever the share of records the rules decide."""
-    fast = getattr(load_checker_class(pool.checker), "fast", None)
+    fast = getattr(load_verifier_class(pool.checker), "fast", None)
     held: collections.deque[tuple[dict[str, Any], list | None]] = collections.deque()
 
     def tasks():
@@ -86,10 +86,10 @@ def iter_verified(
 
 def mark_unverified(records: Iterable[dict[str, Any]], domain: str | None = None) -> Iterator[dict[str, Any]]:
     """For domains without a rule checker (``domain``, or by default every domain not in
-    :data:`CHECKERS`): every completion gets ``unknown``/``no_rule_verifier``; a judge may then decide."""
+    :data:`VERIFIERS`): every completion gets ``unknown``/``no_rule_verifier``; a judge may then decide."""
     for record in records:
         d = record.get("domain", "math")
-        if record.get("completions") and (d == domain if domain else d not in CHECKERS):
+        if record.get("completions") and (d == domain if domain else d not in VERIFIERS):
             for completion in record["completions"]:
                 completion["verdict"] = {"label": "unknown", "reason": "no_rule_verifier", "verifier": "none"}
                 completion["correct"] = None

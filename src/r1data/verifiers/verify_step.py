@@ -9,8 +9,8 @@ from pydantic import model_validator
 from r1data.core.configs import Config, option
 from r1data.core.step import R1Step, RecordStream
 from r1data.verifiers.judge import JudgeClient, JudgeConfig, iter_judged
-from r1data.verifiers.registry import CHECKERS, checker_pool, checker_spec
-from r1data.verifiers.runner import iter_verified, mark_unverified
+from r1data.verifiers.registry import VERIFIERS, verifier_pool, verifier_spec
+from r1data.verifiers.stream import iter_verified, mark_unverified
 
 SANDBOX_FAILURE_WARN = 0.01  # share of a stage's code verdicts that may be sandbox failures unnoticed
 
@@ -51,9 +51,13 @@ class VerifyConfig(Config):
 
     @model_validator(mode="after")
     def _decidable(self) -> VerifyConfig:
-        if self.domain is not None and self.judge is None and checker_spec(self.domain, self.checker) is None:
+        if (
+            self.domain is not None
+            and self.judge is None
+            and verifier_spec(self.domain, self.checker) is None
+        ):
             raise ValueError(
-                f"no rule checker for domain {self.domain!r} (known: {sorted(CHECKERS)}): give a `judge` to decide it"
+                f"no rule checker for domain {self.domain!r} (known: {sorted(VERIFIERS)}): give a `judge` to decide it"
             )
         return self
 
@@ -67,7 +71,7 @@ class Verify(R1Step):
         checker: ``"module:Class"``; default: the registered checker of ``domain``.
         workers: verifier processes (default: all cores).
         timeout_s: hard bound per completion (default: the domain's, see
-            :data:`~r1data.verifiers.registry.CHECKERS`: 10 s for math, 60 s for code); an overrun is
+            :data:`~r1data.verifiers.registry.VERIFIERS`: 10 s for math, 60 s for code); an overrun is
             ``unknown``/``timeout`` for math and ``fail``/``timeout`` for code.
         memory_mb: memory headroom per verifier process.
         sandbox_paths: host paths the code sandbox makes visible read-only (besides the interpreter
@@ -85,7 +89,7 @@ class Verify(R1Step):
         super().__init__(*args, **params)
         c = self.config
         options = {"extra_paths": list(c.sandbox_paths)} if c.sandbox_paths else {}
-        self.spec = checker_spec(c.domain, c.checker, **options) if c.domain is not None else None
+        self.spec = verifier_spec(c.domain, c.checker, **options) if c.domain is not None else None
         self.domain, self.timeout_s, self.workers, self.memory_mb = (
             c.domain,
             c.timeout_s,
@@ -96,7 +100,7 @@ class Verify(R1Step):
 
     def _mine(self, record: dict) -> bool:
         domain = record.get("domain", "math")
-        return domain == self.domain if self.domain is not None else domain not in CHECKERS
+        return domain == self.domain if self.domain is not None else domain not in VERIFIERS
 
     def process(self, data):
         stream_of = RecordStream(data)
@@ -106,7 +110,7 @@ class Verify(R1Step):
             pool = None
             if self.spec:
                 pool = stack.enter_context(
-                    checker_pool(self.spec, self.workers, self.timeout_s, self.memory_mb)
+                    verifier_pool(self.spec, self.workers, self.timeout_s, self.memory_mb)
                 )
                 stream = iter_verified(pool, records(), self.domain)
             else:

@@ -50,7 +50,7 @@ from r1data.verifiers import math_rules as rules
 from r1data.verifiers.base import verdict
 
 
-class MathChecker:
+class MathVerifier:
     """Verifier for ``domain: math``. ``fast`` runs in the calling process (pure rules, bounded input);
     ``prepare``/``check`` run in the pool's workers (math-verify, sympy)."""
 
