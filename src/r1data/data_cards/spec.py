@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from r1data.core.configs import Config
 
 
-class CardSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CardSpec(Config):
     pretty_name: str | None = None
     license: str | None = Field(
         None,

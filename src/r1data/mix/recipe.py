@@ -36,17 +36,14 @@ import os
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from r1data.core.configs import Config
 from r1data.core.recipes import load_model
 from r1data.data_cards.spec import CardSpec
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SourceSpec(_Strict):
+class SourceSpec(Config):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     path: str | None = Field(None, description="An r1data output folder (its data/ shards).")
     dataset: str | None = Field(None, description="A Hub dataset id (or a folder `datasets` can load).")
@@ -59,7 +56,7 @@ class SourceSpec(_Strict):
         return self
 
 
-class SubsetSpec(_Strict):
+class SubsetSpec(Config):
     sources: list[str] = Field(min_length=1)
     total: int | None = Field(
         None, ge=1, description="Rows of the subset (default: the sum of domain counts)."
@@ -86,13 +83,13 @@ class SubsetSpec(_Strict):
         return self
 
 
-class DecontamSpec(_Strict):
+class DecontamSpec(Config):
     benchmarks: list[Any]
     data_dir: str | None = None
     n_gram: int = 13
 
 
-class MixRecipe(_Strict):
+class MixRecipe(Config):
     name: str
     description: str | None = None
     seed: int = 0

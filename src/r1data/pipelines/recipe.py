@@ -13,18 +13,15 @@ import hashlib
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from r1data.core.configs import Config
 from r1data.core.paths import resolve_path  # noqa: F401  (re-exported)
 from r1data.core.recipes import expand_env, load_model  # noqa: F401  (expand_env re-exported)
 from r1data.data_cards.spec import CardSpec
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class InputSpec(_Strict):
+class InputSpec(Config):
     path: str | None = Field(
         None, description="File or folder (JSONL[.gz|.zst] / Parquet); package:// allowed."
     )
@@ -50,7 +47,7 @@ class InputSpec(_Strict):
         return self
 
 
-class StepSpec(_Strict):
+class StepSpec(Config):
     kind: str
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -66,7 +63,7 @@ class StepSpec(_Strict):
         return value
 
 
-class NearDedupSpec(_Strict):
+class NearDedupSpec(Config):
     """MinHash near-duplicate removal of prompts with datatrove's stages (signatures, buckets, clusters)."""
 
     n_grams: int = Field(5, ge=1, description="Shingle size in tokens.")
@@ -76,7 +73,7 @@ class NearDedupSpec(_Strict):
     annotate_only: bool = Field(False, description="Mark near duplicates (near_duplicate: true), drop none.")
 
 
-class StageSpec(_Strict):
+class StageSpec(Config):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     steps: list[StepSpec] = Field(default_factory=list)
     near_dedup: NearDedupSpec | None = Field(
@@ -120,7 +117,7 @@ _SLURM_FIELDS = {"partition", "time", "qos", "env_command", "venv_path", "sbatch
 _CLUSTER_FIELDS = {"cpus_per_task", "mem_per_cpu_gb", "gpus", "tasks_per_job"}
 
 
-class ExecutorSpec(_Strict):
+class ExecutorSpec(Config):
     """Where a stage's tasks run: ``local`` (datatrove's LocalPipelineExecutor), ``ray``
     (RayPipelineExecutor on the cluster at ``address``, or a Ray started on this machine) or ``slurm``
     (SlurmPipelineExecutor: one job array per stage, chained by job dependencies)."""
@@ -179,7 +176,7 @@ class ExecutorSpec(_Strict):
         return ExecutorSpec.model_validate({**base, **override})
 
 
-class OutputSpec(_Strict):
+class OutputSpec(Config):
     split: str = "train"
     records: bool = Field(
         False,
@@ -201,7 +198,7 @@ class OutputSpec(_Strict):
     )
 
 
-class Recipe(_Strict):
+class Recipe(Config):
     name: str
     description: str | None = None
     input: InputSpec
