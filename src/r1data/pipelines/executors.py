@@ -172,14 +172,22 @@ def _slurm(
         time=spec.time,
         partition=spec.partition,
         cpus_per_task=spec.cpus_per_task,
-        mem_per_cpu_gb=spec.mem_per_cpu_gb,
+        mem_per_cpu_gb=int(spec.mem_per_cpu_gb) if float(spec.mem_per_cpu_gb).is_integer() else 1,
         gpus_per_task=spec.gpus,
         workers=spec.workers or -1,
         job_name=job_name,
         qos=spec.qos or "",
         env_command=spec.env_command,
         venv_path=None if spec.env_command else (spec.venv_path or _default_venv()),
-        sbatch_args=spec.sbatch_args,
+        # sbatch takes whole units: a fraction of a GB goes in MB (over datatrove's own directive)
+        sbatch_args={
+            **(
+                {}
+                if float(spec.mem_per_cpu_gb).is_integer()
+                else {"mem-per-cpu": f"{round(spec.mem_per_cpu_gb * 1024)}M"}
+            ),
+            **spec.sbatch_args,
+        },
         max_array_size=max_array,
         depends_job_id=":".join(after) if after else None,
         logging_dir=logging_dir,
