@@ -55,3 +55,36 @@ def test_a_recipe_re_verifies_its_own_output(published, tmp_path):
     result = run_recipe(recipe, str(tmp_path / "out"))
     assert result.funnel["records"]["in"] == published.funnel["completions"]["kept"]
     assert result.funnel["completions"]["kept"] == published.funnel["completions"]["kept"]
+
+
+def test_an_output_folder_reads_back_without_a_mapping_and_re_verifies_whole(published, tmp_path):
+    """Each published row is a record with its completion and its reference (``solution``): a recipe or
+    ``r1data verify`` pointed at the folder needs no mapping, and re-verification keeps every row."""
+    import json
+    import subprocess
+    import sys
+
+    kept = published.funnel["completions"]["kept"]
+    docs = list(make_reader({"path": published.output_dir}, str(tmp_path / "q")).run())
+    record = docs[0].metadata
+    assert len(record["completions"]) == 1 and record["reference"]["answer"]
+    assert (
+        record["completions"][0]["text"].startswith("<think>\n") and record["messages"][-1]["role"] == "user"
+    )
+    recipe = Recipe.model_validate(
+        {
+            "name": "reverify-plain",
+            "input": {"path": published.output_dir},
+            "stages": [{"name": "again", "steps": ["verify", {"select": {"policy": "all"}}, "format_r1"]}],
+        }
+    )
+    result = run_recipe(recipe, str(tmp_path / "out"))
+    assert result.funnel["records"]["in"] == kept == result.funnel["completions"]["kept"]
+    out = tmp_path / "verified.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "r1data.cli", "verify", published.output_dir, str(out), "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == kept and all(r["completions"][0]["verdict"]["label"] == "pass" for r in rows)

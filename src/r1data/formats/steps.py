@@ -119,8 +119,9 @@ class FromSFT(R1Step):
     """Existing SFT conversations as candidates: a record whose ``messages`` end with an assistant turn
     gets that turn as its completion (``model``: ``teacher`` or the record's source) and keeps the
     conversation before it as the prompt, so that the judge, the filters and ``select`` treat reused
-    data like generated data. Records without a final assistant turn pass unchanged (``generate`` can
-    answer them)."""
+    data like generated data. (The reader already splits SFT rows this way — prompt-completion rows
+    and conversations ending with the assistant; this step names their model.) Records without a final
+    assistant turn pass unchanged (``generate`` can answer them)."""
 
     name = "♻️ from sft"
     Config = FromSFTConfig
@@ -140,4 +141,7 @@ class FromSFT(R1Step):
                 ]  # fmt: skip
                 doc.text = record["prompt"]
                 self.stat_update("completions_generated")
+            for c in record.get("completions") or []:  # SFT rows the reader already split
+                if c.get("rollout") == "sft" and not c.get("model"):
+                    c["model"] = self.config.teacher or record.get("source") or "sft"
             yield doc

@@ -87,14 +87,36 @@ class PromptRecord(_Open):
 
     @model_validator(mode="before")
     @classmethod
-    def _conversational_prompt(cls, value: Any) -> Any:
-        # TRL's prompt-completion rows (r1data's own output among them) carry the prompt as a
-        # conversation: it is the record's `messages` (the full `messages`, when the row has them)
-        if isinstance(value, dict) and isinstance(value.get("prompt"), list):
-            value = dict(value)
+    def _sft_row(cls, value: Any) -> Any:
+        """An SFT row is a record with its completion: TRL's prompt-completion rows (r1data's own output
+        among them: ``prompt`` and ``completion`` as conversations) and conversations whose last turn is
+        the assistant's (``messages``). The prompt is the conversation before that turn, the turn is the
+        record's one completion (its model: the row's ``teacher``), and ``solution`` is its reference
+        answer — so an output folder or any SFT set is read back without a mapping."""
+        if not isinstance(value, dict):
+            return value
+        value = dict(value)
+        if isinstance(value.get("prompt"), list):
             conversation = value.pop("prompt")
-            if not value.get("messages"):
-                value["messages"] = [*conversation, *(value.get("completion") or [])]
+            answer = value.get("completion")
+            if not value.get("completions") and _assistant_turn(answer):
+                value["messages"] = conversation
+                value["completions"] = [_completion_of(answer[-1], value)]
+            elif not value.get("messages"):
+                value["messages"] = [*conversation, *(answer if isinstance(answer, list) else [])]
+        elif not value.get("completions") and not _has_text(
+            value.get("prompt") if isinstance(value.get("prompt"), str) else None
+        ):
+            messages = value.get("messages")
+            if isinstance(messages, list) and len(messages) > 1 and _assistant_turn(messages):
+                value["messages"] = messages[:-1]
+                value["completions"] = [_completion_of(messages[-1], value)]
+        if (
+            value.get("completions")
+            and not value.get("reference")
+            and value.get("solution") not in (None, "")
+        ):
+            value["reference"] = {"answer": value["solution"]}
         return value
 
     @field_validator("id", mode="before")
@@ -107,6 +129,23 @@ class PromptRecord(_Open):
         if not _has_text(self.prompt) and not any(_has_text(m.content) for m in self.messages or ()):
             raise ValueError("a record needs a non-empty 'prompt' or 'messages'")
         return self
+
+
+def _assistant_turn(conversation: Any) -> bool:
+    return (
+        isinstance(conversation, list)
+        and bool(conversation)
+        and isinstance(conversation[-1], dict)
+        and conversation[-1].get("role") == "assistant"
+        and isinstance(conversation[-1].get("content"), str)
+    )
+
+
+def _completion_of(turn: dict, row: dict) -> dict:
+    completion = {"text": turn["content"], "rollout": "sft"}
+    if isinstance(row.get("teacher"), str):
+        completion["model"] = row["teacher"]
+    return completion
 
 
 def _has_text(value: str | None) -> bool:
