@@ -3,18 +3,18 @@ its run) and turns what the system or the user got wrong into one line on stderr
 
 from __future__ import annotations
 
-import argparse
 import importlib
+import os
 import sys
 
 from r1data.commands import COMMANDS
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser():
     from r1data import __version__
-    from r1data.commands.options import console_parser
+    from r1data.commands.options import Parser, console_parser
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets."
     )
     parser.add_argument("--version", action="version", version=f"r1data {__version__}")
@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     configure(args.log_level, progress=not args.quiet)
     try:
         return args.run(args)
+    except BrokenPipeError:  # `r1data … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         line, code = one_line(exc, args)
         if line is None or args.log_level == "DEBUG":

@@ -99,7 +99,7 @@ def small_disk(tmp_path):
 def test_a_full_disk_is_one_line_and_a_rerun_after_freeing_space_resumes(small_disk, reference):
     out = small_disk / "q"
     full = run(out)
-    assert full.returncode == 1
+    assert full.returncode == 2
     assert full.stderr.strip().splitlines() == [
         f"r1data run: error: no space left on the device writing {out} (free space there (or choose another "
         "--output), then run the same command again: finished tasks are kept)"
@@ -118,6 +118,6 @@ def test_a_read_only_folder_is_one_line(tmp_path):
         done = run(disk / "q")
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
-    assert done.returncode == 1
+    assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("r1data run: error: the file system is read-only writing ") and str(disk) in line

@@ -57,7 +57,11 @@ def test_publish_commits_the_card_and_data_only_and_loads_back(run_dir, hub, tmp
     shards = sorted(f"data/{p.name}" for p in (run_dir / "data").glob("*.parquet"))
     assert [c["files"] for c in hub.commits] == [["README.md", *shards]]
     assert hub.commits[0]["auth"] == f"Bearer {TOKEN}" and hub.commits[0]["revision"] == "main"
-    assert hub.repos["org/quickstart"]["main"]["README.md"] == (run_dir / "README.md").read_bytes()
+    # the card goes up as written, but for its load snippet, which names the repo instead of the folder
+    uploaded = hub.repos["org/quickstart"]["main"]["README.md"].decode()
+    local = (run_dir / "README.md").read_text()
+    assert f'load_dataset("{run_dir.name}"' in local and 'load_dataset("org/quickstart"' in uploaded
+    assert uploaded == local.replace(f'load_dataset("{run_dir.name}"', 'load_dataset("org/quickstart"')
     # loaded back with `datasets` through the same server (HF_ENDPOINT is read when the Hub client imports)
     code = "import datasets, json; ds = datasets.load_dataset('org/quickstart', split='train'); print(json.dumps(list(ds['id'])))"
     env = _env(tmp_path, HF_TOKEN=TOKEN, HF_ENDPOINT=hub.url, HF_DATASETS_CACHE=str(tmp_path / "ds_cache"))
@@ -72,8 +76,11 @@ def test_publish_commits_the_card_and_data_only_and_loads_back(run_dir, hub, tmp
 def test_dry_run_lists_the_files_and_sends_nothing(run_dir, hub, tmp_path):
     out = _publish(str(run_dir), "org/x", "--dry-run", "--endpoint", hub.url, env=_env(tmp_path))
     assert out.returncode == 0, out.stderr
-    listed = [line.strip() for line in out.stdout.splitlines()[1:]]
-    assert listed == ["README.md", *sorted(f"data/{p.name}" for p in (run_dir / "data").glob("*.parquet"))]
+    listed = [line.split() for line in out.stdout.splitlines()[1:]]
+    files = ["README.md", *sorted(f"data/{p.name}" for p in (run_dir / "data").glob("*.parquet"))]
+    assert [row[0] for row in listed] == [*files, "total"]  # every file with its size, then the total
+    sizes = [(run_dir / f).stat().st_size for f in files]
+    assert all(row[2] in ("B", "KB", "MB") for row in listed) and listed[-1][1] == f"{sum(sizes) / 1024:,.1f}"
     assert hub.requests == []
 
 

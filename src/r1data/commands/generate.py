@@ -5,6 +5,7 @@ through the same one-stage pipeline as a recipe's ``generate`` step
 from __future__ import annotations
 
 import argparse
+import os
 
 from r1data.generators.config import GenerationConfig
 
@@ -53,17 +54,20 @@ def generate_file(input_path: str, output_path: str, config: GenerationConfig, p
     """Generate for every record of ``input_path``; prompts that failed for good go to
     ``OUTPUT.failures.jsonl`` (the record with its ``dropped_reason``), nothing partial to the output."""
     from r1data.core import counters as C
+    from r1data.generators.config import check_model_path
     from r1data.generators.generate import completion_rate
     from r1data.generators.generate_step import Generate
     from r1data.pipelines.single import run_file
 
+    check_model_path(config.vllm_model)
     options = config.model_dump()
     options["cache"] = config.cache or output_path + ".cache.sqlite"
     failures = output_path + ".failures.jsonl"
-    open(failures, "wb").close()  # present (and empty) when nothing failed
     run = run_file(
         input_path, output_path, [Generate(**options)], output_path + ".quarantine.jsonl", failures, progress
     )
+    if not os.path.exists(failures):
+        open(failures, "wb").close()  # present (and empty) when nothing failed
     g = C.by_reason(run.counters, C.GENERATION)
     failed = {k.removeprefix("generation_failed_"): v for k, v in run.records_dropped().items()}
     rate = completion_rate(g.get("tokens_completion_sent", 0), g.get("seconds", 0))

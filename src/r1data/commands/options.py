@@ -8,6 +8,14 @@ import argparse
 LOG_LEVELS = ["DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR"]
 
 
+class Parser(argparse.ArgumentParser):
+    """A parser whose usage mistakes are one line (``r1data verify: error: … (see r1data verify --help)``),
+    exit 2, like every other mistake."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def console_parser() -> argparse.ArgumentParser:
     """``--quiet`` and ``--log-level``: a parent parser of every command."""
     common = argparse.ArgumentParser(add_help=False)

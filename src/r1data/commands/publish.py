@@ -36,11 +36,22 @@ def main(args: argparse.Namespace) -> int:
     except PublishError as exc:
         print(f"r1data publish: error: {exc}", file=sys.stderr)
         return 2
+    sizes = result["sizes"]
     if args.dry_run:
         print(f"would upload {len(result['files'])} file(s) to {args.repo_id} (dry run, nothing sent):")
     else:
         print(f"uploaded {len(result['files'])} file(s): {result['url']}")
         if args.create_pr and result["commit"]:
             print(f"pull request: {result['commit']}")
-    print("\n".join(f"  {f}" for f in result["files"]))
+    width = max((len(f) for f in result["files"]), default=0)
+    print("\n".join(f"  {f:<{width}}  {_size(sizes[f]):>10}" for f in result["files"]))
+    print(f"  {'total':<{width}}  {_size(sum(sizes.values())):>10}")
     return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TB"

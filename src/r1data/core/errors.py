@@ -1,7 +1,7 @@
 """What went wrong, said in one line with what to do (no traceback unless ``--log-level DEBUG``): a
-user's mistake (exit 2), a run that failed or cannot start now (exit 1), what the system refused — a
-full disk, a folder that cannot be written, too many open files (exit 1; a rerun after the fix
-resumes: finished tasks are kept)."""
+user's mistake (exit 2), what the system refused — a full disk, a folder that cannot be written, too many
+open files (exit 2 too: a user fixes them; a rerun after the fix resumes, finished tasks are kept) — and a
+run that failed or cannot start now (exit 1)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class FolderBusy(RuntimeError):
     """Another run holds an output folder's lock (:mod:`r1data.io.locks`)."""
 
 
-_WHAT = {
+_WHAT = {  # every refusal a user fixes: exit 2, as any other mistake
     errno.ENOSPC: "no space left on the device",
     errno.EDQUOT: "the disk quota is exceeded",
     errno.EACCES: "permission denied",
@@ -53,7 +53,7 @@ def one_line(exc: BaseException, args) -> tuple[str | None, int]:
         text = str(exc).strip()
         return (text.splitlines()[0] if text else type(exc).__name__), 2
     if isinstance(exc, OSError):
-        return system_refusal(exc, getattr(args, "output", None) or getattr(args, "output_dir", None)), 1
+        return system_refusal(exc, getattr(args, "output", None) or getattr(args, "output_dir", None)), 2
     if isinstance(exc, RuntimeError):
         return str(exc).strip(), 1
     return None, 1

@@ -49,8 +49,26 @@ def load_records(path: str, mapping: dict | None = None, quarantine: str | None 
             ", ".join(f"{k.removeprefix('quarantined_')}: {v}" for k, v in sorted(counts.items()))
             or "no lines"
         )
-        raise ValueError(f"{path} holds no usable record ({reasons})")
+        hint = "" if mapping else _mapping_hint(path)
+        raise ValueError(f"{path} holds no usable record ({reasons}){hint}")
     return records
+
+
+def _mapping_hint(path: str) -> str:
+    """What a foreign file's rows hold, and the ``--mapping`` that would read them."""
+    from r1data.io.readers import read_jsonl
+
+    try:
+        first = next(iter(read_jsonl(path)), None)
+    except ValueError:
+        return ""
+    if not isinstance(first, dict):
+        return ""
+    return (
+        f": its rows have the columns {', '.join(sorted(first))}; give --mapping FILE naming them, e.g. a "
+        "YAML file `mapping: {id: idx, prompt: question, reference.answer: gt, completions: code}` "
+        "(see the eval guide)"
+    )
 
 
 def _write_jsonl(path: str, records: list[dict]) -> None:
@@ -160,10 +178,10 @@ def evaluate(
     workers: int | None = None,
     mapping: dict | None = None,
 ) -> dict:
+    from r1data.generators.config import check_model_path
     from r1data.io.benchmarks import benchmark_records
 
     start = time.monotonic()
-    os.makedirs(output_dir, exist_ok=True)
     records = benchmark_records(benchmark, benchmark_path) if benchmark else load_records(input_path, mapping)
     if any(not r.get("completions") for r in records):
         if generation is None or not (generation.endpoints or generation.vllm_model):
@@ -171,6 +189,9 @@ def evaluate(
                 "some records have no completions: give --endpoint URL --model NAME -n K or "
                 "--vllm-model PATH -n K to generate them"
             )
+        check_model_path(generation.vllm_model)
+    os.makedirs(output_dir, exist_ok=True)  # once the input is known to be usable
+    if any(not r.get("completions") for r in records):
         records = generate(records, output_dir, generation, seeds)
     records = verify(records, workers)
     per_prompt = [_per_prompt(r) for r in records]

@@ -3,6 +3,7 @@ parameters of ``generate``, the flags of ``r1data generate`` and the step's cons
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
@@ -11,6 +12,18 @@ from r1data.core.configs import Config, option
 from r1data.llm.config import SamplingConfig
 
 METHODS = ("sample", "few_shot", "reflect_verify", "reformat", "refine", "router")
+
+
+def check_model_path(model: str | None) -> None:
+    """A model given as a local path must be a model folder (``config.json`` in it); a Hub id
+    (``org/name``) is left to the engine. Checked before anything is written."""
+    if not model:
+        return
+    path = os.path.expanduser(model)
+    looks_local = path.startswith((".", "/", "~")) or path.count("/") != 1 or os.path.exists(path)
+    if looks_local and not os.path.isfile(os.path.join(path, "config.json")):
+        what = "no such folder" if not os.path.exists(path) else "no config.json in it"
+        raise FileNotFoundError(f"model {model}: {what} (give a local model folder, or a Hub id ORG/NAME)")
 
 
 class EngineOptions(Config):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 
 ALLOW = ["README.md", "data/**"]
 LARGE_FOLDER_BYTES = 5 * 2**30
@@ -108,11 +109,14 @@ def publish(
     endpoint: str | None = None,
     commit_message: str | None = None,
 ) -> dict:
-    """Upload; returns ``{"url", "files", "commit"}`` (``dry_run``: the files, nothing sent)."""
+    """Upload; returns ``{"url", "files", "sizes", "commit"}`` (``dry_run``: the files and their sizes,
+    nothing sent). The card goes up with its load snippet naming ``repo_id``."""
+    check_repo_id(repo_id)
     stats = check_folder(output_dir)
     files = published_files(output_dir)
+    sizes = {p: os.path.getsize(os.path.join(output_dir, p)) for p in files}
     if dry_run:
-        return {"url": None, "files": files, "commit": None}
+        return {"url": None, "files": files, "sizes": sizes, "commit": None}
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
         raise PublishError("HF_HUB_OFFLINE is set: publishing needs the Hub (unset it, or use --dry-run)")
     from huggingface_hub import HfApi, get_token
@@ -127,7 +131,8 @@ def publish(
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         if revision and revision != "main":
             api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)
-        size = sum(os.path.getsize(os.path.join(output_dir, p)) for p in files)
+        size = sum(sizes.values())
+        card = card_for_repo(os.path.join(output_dir, "README.md"), repo_id)
         message = (
             commit_message
             or f"r1data: {stats.get('recipe') or stats.get('mix')} ({stats.get('fingerprint')})"
@@ -142,17 +147,61 @@ def publish(
 
                 api.create_commit(repo_id, [CommitOperationDelete(f) for f in stale], repo_type="dataset",
                                   revision=revision, commit_message="r1data: remove shards of an earlier upload")  # fmt: skip
+            data = [p for p in files if p != "README.md"]
             api.upload_large_folder(repo_id=repo_id, folder_path=output_dir, repo_type="dataset",
-                                    revision=revision, private=private, allow_patterns=files)  # fmt: skip
+                                    revision=revision, private=private, allow_patterns=data)  # fmt: skip
+            api.upload_file(path_or_fileobj=card, path_in_repo="README.md", repo_id=repo_id, repo_type="dataset",
+                            revision=revision, commit_message=message)  # fmt: skip
             commit = None
         else:
-            info = api.upload_folder(repo_id=repo_id, folder_path=output_dir, repo_type="dataset", revision=revision,
-                                     allow_patterns=files, commit_message=message, create_pr=create_pr,
-                                     delete_patterns=["data/**"])  # fmt: skip
+            from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+            operations = [CommitOperationAdd("README.md", card)]
+            operations += [
+                CommitOperationAdd(p, os.path.join(output_dir, p)) for p in files if p != "README.md"
+            ]
+            operations += [  # shards of an earlier upload that this one does not have
+                CommitOperationDelete(f)
+                for f in _remote_files(api, repo_id, revision)
+                if f.startswith("data/") and f not in files
+            ]
+            info = api.create_commit(repo_id, operations, repo_type="dataset", revision=revision,
+                                     commit_message=message, create_pr=create_pr)  # fmt: skip
             commit = getattr(info, "pr_url", None) or getattr(info, "commit_url", None) or str(info)
     except Exception as exc:  # huggingface_hub's errors: shown without the token
         raise PublishError(
             f"upload to {endpoint} failed: {_mask(f'{type(exc).__name__}: {exc}', token)}"
         ) from None
     url = f"{endpoint.rstrip('/')}/datasets/{repo_id}" + (f"/tree/{revision}" if revision else "")
-    return {"url": url, "files": files, "commit": commit}
+    return {"url": url, "files": files, "sizes": sizes, "commit": commit}
+
+
+_NAME = re.compile(r"^(?!.*(?:--|\.\.))[A-Za-z0-9](?:[\w.-]{0,94}[A-Za-z0-9])?$")
+
+
+def check_repo_id(repo_id: str) -> None:
+    """A dataset repo id the Hub accepts, written ``ORG/NAME``: each part letters, digits, ``-``, ``_``
+    and ``.``, at most 96 characters, starting and ending with a letter or digit, no ``--`` or ``..``.
+
+    >>> check_repo_id("my-org/r1-math.v2")
+    >>> check_repo_id("notarepoid")
+    Traceback (most recent call last):
+    ...
+    r1data.io.hub.PublishError: repo id 'notarepoid' is not ORG/NAME (e.g. my-org/r1-math; each part: letters, digits, '-', '_', '.', at most 96 characters)
+    """
+    parts = repo_id.split("/")
+    if len(parts) != 2 or not all(_NAME.match(p) for p in parts):
+        raise PublishError(
+            f"repo id {repo_id!r} is not ORG/NAME (e.g. my-org/r1-math; each part: letters, digits, '-', '_', "
+            "'.', at most 96 characters)"
+        )
+
+
+_LOAD = re.compile(r"""load_dataset\((["'])[^"']*\1""")
+
+
+def card_for_repo(card_path: str, repo_id: str) -> bytes:
+    """The card as it goes up: its load snippets name the repo id instead of the local folder."""
+    with open(card_path, encoding="utf-8") as f:
+        text = f.read()
+    return _LOAD.sub(f'load_dataset("{repo_id}"', text).encode("utf-8")

@@ -76,6 +76,12 @@ def run_mix(recipe: MixRecipe, output_dir: str) -> dict:
     from r1data.io.locks import FolderLock
 
     output_dir = os.path.abspath(output_dir)
+    for source in recipe.sources:  # before anything is written: a refused mix leaves no folder
+        if source.path is not None and not os.path.isdir(source.path):
+            raise FileNotFoundError(
+                f"source {source.name}: no such folder {source.path} (relative paths are read from the "
+                "mix recipe's folder)"
+            )
     with FolderLock(output_dir, f"r1data mix {recipe.name}"):
         return _run_mix(recipe, output_dir)
 

@@ -26,8 +26,8 @@ from r1data.core.funnel import merge_stage_stats
 from r1data.io.locks import LOCK_NAME
 from r1data.pipelines.executors import make_executor
 from r1data.pipelines.finish import _result, finish_run
+from r1data.pipelines.preflight import check_run
 from r1data.pipelines.recipe import Recipe
-from r1data.pipelines.registry import build_step
 from r1data.pipelines.retry import redo_failed_generation
 from r1data.pipelines.slurm import (
     FinishRun,
@@ -112,9 +112,7 @@ def run_recipe(
     from r1data.io.locks import FolderLock
 
     output_dir = os.path.abspath(output_dir)
-    for stage in recipe.stages:  # every step can be built (files it names exist …) before anything is written
-        for step in stage.steps:
-            build_step(step.kind, step.params)
+    check_run(recipe, output_dir)  # before anything is written: a refused run leaves no folder
     with FolderLock(output_dir, f"r1data run {recipe.name}"):
         _check_fingerprint(recipe, output_dir, force)
         _refuse_while_queued(recipe, output_dir)

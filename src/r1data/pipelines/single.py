@@ -50,8 +50,8 @@ def run_file(
 
     folder = hub_layout_data(input_path) if os.path.isdir(input_path) else None
     if not os.path.isfile(input_path) and folder is None:
-        what = "is a folder without data/ shards" if os.path.isdir(input_path) else "does not exist"
-        raise FileNotFoundError(f"{input_path} {what} (give a JSONL file or an r1data output folder)")
+        what = "a folder without data/ shards" if os.path.isdir(input_path) else "no such input file"
+        raise FileNotFoundError(f"{what}: {input_path} (give a JSONL file or an r1data output folder)")
     output_path = os.path.abspath(output_path)
     os.makedirs(os.path.dirname(output_path), exist_ok=True)
     if folder is None:

@@ -79,6 +79,8 @@ def run_status(output_dir: str) -> dict:
     from r1data.pipelines.stages import stage_jobs
 
     output_dir = os.path.abspath(output_dir)
+    if not os.path.isdir(output_dir):
+        raise FileNotFoundError(f"no such run folder: {output_dir} (give the --output of an `r1data run`)")
     path = os.path.join(output_dir, "recipe.json")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{output_dir} is not an r1data run folder (no recipe.json)")
