@@ -148,3 +148,32 @@ def test_compare_puts_evaluations_side_by_side(tmp_path):
     table = (tmp_path / "cmp" / "comparison.md").read_text()
     assert "| m1 | 50.0 (100.0) |" in table and "| m2 | 100.0 (100.0) |" in table
     assert math.isclose(json.loads((tmp_path / "m1" / "metrics.json").read_text())["pass@1"], 0.5)
+
+
+def test_compare_shows_each_benchmark_in_its_own_column_and_labels_scored_files(tmp_path, capfd):
+    """Five scored files of three benchmarks (from the file name, a mapping's `benchmark:`, or
+    --benchmark's records): one column per benchmark; --model labels a scored file's row; --k above
+    the samples warns and says what it used."""
+    folders = []
+    for model, bench, how in (("m1", "math500", "name"), ("m1", "aime2024", "mapping"), ("m2", "math500", "name"),
+                              ("m2", "amc2023", "name"), ("m2", "aime2024", "mapping")):  # fmt: skip
+        path = tmp_path / (f"{model}--{bench}.jsonl" if how == "name" else f"{model}-scores.jsonl")
+        good = "So \\boxed{2}." if model == "m1" else "So \\boxed{3}."
+        path.write_text(json.dumps({"i": 1, "q": "1+1?", "a": "2", "c": [good, "So \\boxed{2}."]}) + "\n")
+        mapping = tmp_path / f"{model}-{bench}.yaml"
+        header = f"benchmark: {bench}\n" if how == "mapping" else ""
+        mapping.write_text(
+            header
+            + "mapping:\n  id: i\n  prompt: q\n  reference.answer: a\n  completions: {column: c, each: text}\n"
+        )
+        out = tmp_path / f"ev-{model}-{bench}"
+        argv = ["eval", str(path), "--mapping", str(mapping), "--output", str(out), "--model", model, "-q"]
+        assert cli([*argv, "--k", "8"] if model == "m1" and bench == "math500" else argv) == 0
+        folders.append(str(out))
+    assert "--k 8 is more than the 2 samples" in capfd.readouterr().err
+    assert json.loads((tmp_path / "ev-m1-math500" / "metrics.json").read_text())["k"] == 2
+    assert cli(["eval", "--compare", *folders, "--output", str(tmp_path / "cmp")]) == 0
+    table = (tmp_path / "cmp" / "comparison.md").read_text().splitlines()
+    assert table[0] == "| model | math500 | aime2024 | amc2023 |"
+    assert table[2].startswith("| m1 | 100.0 (100.0) | 100.0 (100.0) | — |")
+    assert table[3].startswith("| m2 | 50.0 (0.0) | 50.0 (0.0) | 50.0 (0.0) |")

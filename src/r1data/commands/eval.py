@@ -46,7 +46,7 @@ def register(sub, common) -> None:
 def main(args: argparse.Namespace) -> int:
     from r1data.commands.options import engine_options
     from r1data.core.configs import config_from_args
-    from r1data.eval.run import compare, evaluate, load_mapping, report
+    from r1data.eval.run import compare, evaluate, read_mapping_file, report
     from r1data.generators.config import GenerationConfig
 
     if args.compare:
@@ -65,10 +65,10 @@ def main(args: argparse.Namespace) -> int:
         generation = config_from_args(
             GenerationConfig, args, engine=engine_options(args), think_prefix=not args.no_think_prefix
         )
-    mapping = load_mapping(args.mapping) if args.mapping else None
+    mapping, mapped_benchmark = read_mapping_file(args.mapping) if args.mapping else (None, None)
     metrics = evaluate(
         args.input, args.output, args.k, generation, args.seeds, args.benchmark, args.benchmark_path,
-        args.workers, mapping,
+        args.workers, mapping, label=args.model if generation is None else None, benchmark_name=mapped_benchmark,
     )  # fmt: skip
     print(report(metrics))
     print(

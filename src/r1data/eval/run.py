@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import Counter, defaultdict
 from typing import Any
 
 import orjson
+from loguru import logger
 
 from r1data.core.versions import package_versions
 from r1data.eval.metrics import mean_and_se, summarise
@@ -20,13 +22,36 @@ from r1data.io.profile import describe
 def load_mapping(path: str) -> dict:
     """A column mapping (``r1data.io.mapping``) from a YAML or JSON file: the keys of a recipe's
     ``input.mapping``, or the file's ``mapping:`` section."""
+    return read_mapping_file(path)[0]
+
+
+def read_mapping_file(path: str) -> tuple[dict, str | None]:
+    """``(mapping, benchmark)`` of a mapping file: its ``mapping:`` section (or the whole file) and the
+    ``benchmark:`` its rows come from, when it names one (``--compare`` shows the figure under it)."""
     from r1data.core.recipes import read_yaml
 
     data = read_yaml(path, expand=False)
-    data = data.get("mapping", data) if isinstance(data, dict) else data
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a mapping is a dict of target: spec")
-    return data
+    benchmark = data.get("benchmark") if isinstance(data, dict) and "mapping" in data else None
+    mapping = data.get("mapping", data) if isinstance(data, dict) else data
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{path}: a mapping is a dict of target: spec (see `r1data eval --help`)")
+    return mapping, (str(benchmark) if benchmark else None)
+
+
+def benchmark_of_file(path: str | None) -> str | None:
+    """The built-in benchmark a file's name says it holds (``…--math500.jsonl`` → ``math500``).
+
+    >>> benchmark_of_file("Qwen--Qwen2.5-14B-Instruct--math500.jsonl"), benchmark_of_file("mine.jsonl")
+    ('math500', None)
+    """
+    from r1data.io.benchmarks import ALIASES, BENCHMARKS
+
+    if not path:
+        return None
+    stem = os.path.basename(path).lower()
+    names = sorted([*BENCHMARKS, *ALIASES], key=len, reverse=True)
+    found = next((n for n in names if re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", stem)), None)
+    return ALIASES.get(found, found)
 
 
 def load_records(path: str, mapping: dict | None = None, quarantine: str | None = None) -> list[dict]:
@@ -177,7 +202,12 @@ def evaluate(
     benchmark_path: str | None = None,
     workers: int | None = None,
     mapping: dict | None = None,
+    label: str | None = None,
+    benchmark_name: str | None = None,
 ) -> dict:
+    """Score (after generating, when records have no completions) and write ``metrics.json``,
+    ``results.jsonl`` and ``report.md``. ``label`` names the model of a scored file (``--model``);
+    ``benchmark_name`` the benchmark its rows come from (else ``--benchmark``, else the file's name)."""
     from r1data.generators.config import check_model_path
     from r1data.io.benchmarks import benchmark_records
 
@@ -193,20 +223,31 @@ def evaluate(
     os.makedirs(output_dir, exist_ok=True)  # once the input is known to be usable
     if any(not r.get("completions") for r in records):
         records = generate(records, output_dir, generation, seeds)
+    named = benchmark or benchmark_name or benchmark_of_file(input_path)
+    for r in records if named else ():
+        r.setdefault("benchmark", named)
     records = verify(records, workers)
     per_prompt = [_per_prompt(r) for r in records]
     n_min = min(len(p["correct"]) for p in per_prompt)
+    if k and k > n_min:
+        logger.warning(
+            f"--k {k} is more than the {n_min} samples of the smallest prompt: cons@{n_min} is reported"
+        )
     metrics: dict[str, Any] = summarise(per_prompt, k or n_min)
+    metrics["k_requested"] = k
     groups: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    votes: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r, p in zip(records, per_prompt, strict=True):
         rate = sum(p["correct"]) / len(p["correct"]) if p["correct"] else 0.0
-        groups["benchmark"][str(r.get("benchmark") or r.get("source") or "all")].append(rate)
-        for key in ("subject", "level"):
-            if key in r:
-                groups[key][str(r[key])].append(rate)
+        vote = 1.0 if p["majority_index"] is not None and p["correct"][p["majority_index"]] else 0.0
+        for key, name in [("benchmark", str(r.get("benchmark") or r.get("source") or "all")),
+                          *((key, str(r[key])) for key in ("subject", "level") if key in r)]:  # fmt: skip
+            groups[key][name].append(rate)
+            votes[key][name].append(vote)
     metrics["groups"] = {
         key: {
-            name: dict(zip(("pass@1", "pass@1_se"), mean_and_se(v), strict=True)) | {"n_prompts": len(v)}
+            name: dict(zip(("pass@1", "pass@1_se"), mean_and_se(v), strict=True))
+            | {"cons@k": mean_and_se(votes[key][name])[0], "n_prompts": len(v)}
             for name, v in sorted(values.items())
         }
         for key, values in groups.items()
@@ -235,11 +276,11 @@ def evaluate(
         if generation is not None and (generation.endpoints or generation.vllm_model)
         else None
     )
-    metrics["model"] = (metrics["sampling"] or {}).get("model") or (metrics["sampling"] or {}).get(
-        "vllm_model"
+    metrics["model"] = (
+        label or (metrics["sampling"] or {}).get("model") or (metrics["sampling"] or {}).get("vllm_model")
     )
     metrics["seeds"] = seeds
-    metrics["benchmark"] = benchmark
+    metrics["benchmark"] = named
     metrics["input"] = input_path or benchmark_path
     metrics["versions"] = package_versions()
     metrics["seconds"] = round(time.monotonic() - start, 1)
@@ -296,17 +337,23 @@ def report(metrics: dict) -> str:
 
 
 def compare(folders: list[str]) -> str:
-    """Several evaluation folders side by side: models × benchmarks, pass@1 (cons@k)."""
+    """Several evaluation folders side by side: models × benchmarks, pass@1 (cons@k) — each benchmark in its
+    own column, a folder that scored several benchmarks split by its records' benchmark."""
     table: dict[str, dict[str, str]] = defaultdict(dict)
     benches: list[str] = []
     for folder in folders:
-        with open(os.path.join(folder, "metrics.json")) as f:
+        path = os.path.join(folder, "metrics.json")
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"{folder} has no metrics.json (give folders written by `r1data eval --output`)"
+            )
+        with open(path) as f:
             m = json.load(f)
         model = m.get("model") or os.path.basename(os.path.normpath(folder))
-        bench = m.get("benchmark") or next(iter(m.get("groups", {}).get("benchmark", {"all": 0})))
-        if bench not in benches:
-            benches.append(bench)
-        table[model][bench] = f"{_pct(m['pass@1'])} ({_pct(m['cons@k'])})"
+        for bench, g in (m.get("groups", {}).get("benchmark") or {m.get("benchmark") or "all": m}).items():
+            if bench not in benches:
+                benches.append(bench)
+            table[model][bench] = f"{_pct(g['pass@1'])} ({_pct(g.get('cons@k', m['cons@k']))})"
     lines = ["| model | " + " | ".join(benches) + " |", "|---|" + "---|" * len(benches)]
     for model, cells in table.items():
         lines.append(f"| {model} | " + " | ".join(cells.get(b, "—") for b in benches) + " |")
