@@ -144,12 +144,26 @@ def test_shortage_policies(sources, tmp_path):
     capped = run_mix(_recipe(sources, subsets=subsets, shortage="cap"), str(tmp_path / "cap"))
     q = {x["domain"]: x for x in capped["quotas"]}
     assert (q["writing"]["achieved"], q["qa"]["achieved"]) == (20, 15) and not q["writing"]["met"]
+    # a shortage under cap is said, not only recorded: stats, card and report carry one line per quota
+    assert capped["warnings"] == [
+        "quota non_reasoning/writing: 20 of 30 rows requested (20 available, shortage: cap)",
+        "quota non_reasoning/qa: 15 of 70 rows requested (15 available, shortage: cap)",
+    ]
+    html = (tmp_path / "cap" / "report.html").read_text()
+    quota_html = html[html.index("<h2>Quotas</h2>") : html.index("<h2>Charts</h2>")]
+    assert "Shortage: quota non_reasoning/qa: 15 of 70" in quota_html
+    assert "<th>available</th><th>achieved</th><th>repeated</th>" in quota_html
+    assert "<td>non_reasoning/qa</td><td>70</td><td>15</td><td>15</td><td>0</td>" in quota_html
+    assert "{" not in quota_html and "None" not in quota_html  # no Python reprs
+    assert "**Shortage**: quota non_reasoning/writing" in (tmp_path / "cap" / "README.md").read_text()
     repeated = run_mix(
         _recipe(sources, subsets=subsets, shortage="repeat", max_repeat=2.0), str(tmp_path / "rep")
     )
     q = {x["domain"]: x for x in repeated["quotas"]}
     assert (q["writing"]["achieved"], q["writing"]["repeated"]) == (30, 10)
     assert (q["qa"]["achieved"], q["qa"]["repeated"]) == (30, 15)  # 70 asked, at most 2 × 15
+    # writing met by reuse; qa still short because max_repeat caps reuse at 2 × 15
+    assert repeated["warnings"] == ["quota non_reasoning/qa: 30 of 70 rows requested (15 available, shortage: repeat)"]
     funnel = repeated["funnel"]
     assert funnel["rows"] == 60 and funnel["repeated"] == 25
     assert funnel["completions"]["in"] == funnel["completions"]["kept"] + funnel["completions"]["dropped"]
@@ -168,10 +182,25 @@ def test_mix_cli_writes_a_folder_publish_accepts(sources, tmp_path):
     dry = subprocess.run([sys.executable, "-m", "r1data.cli", "publish", str(out), "org/mix", "--dry-run"],
                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
     assert dry.returncode == 0, dry.stderr
-    listed = [line.strip() for line in dry.stdout.splitlines()[1:]]
-    assert listed[0] == "README.md" and all(
-        p.startswith(("data/reasoning/", "data/non_reasoning/")) for p in listed[1:]
+    listed = [line.split()[0] for line in dry.stdout.splitlines()[1:]]
+    assert listed[0] == "README.md" and listed[-1] == "total" and all(
+        p.startswith(("data/reasoning/", "data/non_reasoning/")) for p in listed[1:-1]
     )
+
+
+def test_mix_cli_warns_of_a_shortage_on_stderr(sources, tmp_path):
+    short = {"sources": ["nr"], "total": 100, "domains": {"writing": 30, "qa": 0.7}}
+    path = tmp_path / "mix.yaml"
+    path.write_text(yaml.safe_dump(_recipe(sources, subsets={"non_reasoning": short}, shortage="cap").model_dump()))
+    done = subprocess.run([sys.executable, "-m", "r1data.cli", "mix", str(path), "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "r1data mix: warning: quota non_reasoning/qa: 15 of 70 rows requested" in done.stderr
+    table = done.stdout.splitlines()
+    header = next(line for line in table if line.startswith("quota"))
+    assert header.split() == ["quota", "requested", "available", "achieved", "repeated"]
+    assert next(line for line in table if line.startswith("non_reasoning/qa")).split() == [
+        "non_reasoning/qa", "70", "15", "15", "0"]  # fmt: skip
 
 
 def test_the_shipped_mix_recipe_asks_for_r1s_600k_and_200k():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 
 def register(sub, common) -> None:
@@ -28,11 +29,15 @@ def main(args: argparse.Namespace) -> int:
     output = args.output or os.path.join("outputs", recipe.name)
     stats = run_mix(recipe, output)
     print(f"r1data mix '{recipe.name}': {stats['funnel']['rows']:,} rows in {output}")
-    print(f"{'quota':<32}{'requested':>11}{'available':>11}{'achieved':>10}{'repeated':>10}")
+    from r1data.data_cards.card import QUOTA_COLUMNS, quota_cells
+
+    widths = (32, 11, 11, 10, 10)
+    print("".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(QUOTA_COLUMNS, widths))))
     for q in stats["quotas"]:
-        print(
-            f"{q['name']:<32}{q['requested']:>11,}{q['available']:>11,}{q['achieved']:>10,}{q['repeated']:>10,}"
-        )
+        cells = quota_cells(q)
+        print("".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths))))
+    for warning in stats["warnings"]:
+        print(f"r1data mix: warning: {warning}", file=sys.stderr)
     dropped = stats["funnel"]["completions"]["dropped_by_reason"]
     print("dropped: " + (", ".join(f"{k} {v:,}" for k, v in dropped.items()) or "none"))
     print(f"card: {os.path.join(output, 'README.md')}\nreport: {os.path.join(output, 'report.html')}")

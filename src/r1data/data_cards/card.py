@@ -63,6 +63,19 @@ def funnel_table(funnel: dict) -> str:
     return "\n".join(lines) + "\n\n" + reason_table(comp.get("dropped_by_reason") or {}, "completions")
 
 
+QUOTA_COLUMNS = ("quota", "requested", "available", "achieved", "repeated", "source acceptance", "tokens per row")
+
+
+def quota_cells(q: dict) -> list[str]:
+    """One mix quota as readable cells, in :data:`QUOTA_COLUMNS` order (card, report and console)."""
+    acc = ", ".join(f"{k} {v:.1%}" for k, v in (q.get("acceptance") or {}).items()) or "–"
+    tokens = q.get("tokens_per_row")
+    return [
+        q["name"], f"{q['requested']:,}", f"{q['available']:,}", f"{q['achieved']:,}", f"{q['repeated']:,}",
+        acc, f"{tokens:,.1f}" if tokens is not None else "–",
+    ]  # fmt: skip
+
+
 def _inline(counts: dict) -> str:
     return ", ".join(f"`{k}` ({v})" for k, v in counts.items()) or "none"
 
@@ -332,14 +345,10 @@ def render_mix_card(recipe, stats: dict) -> str:
         f"`{recipe.shortage}`): {funnel['rows']:,} rows in the configs "
         + ", ".join(f"`{s}`" for s in recipe.subsets) + " and `all` (every subset).", "",
         "```python", "import datasets", "", 'ds = datasets.load_dataset("<this repo>", "all", split="train")', "```", "",
-        "## Quotas", "", "| quota | requested | available | achieved | repeated | source acceptance | tokens per row |",
-        "|---|---:|---:|---:|---:|---|---:|",
+        "## Quotas", "", "| " + " | ".join(QUOTA_COLUMNS) + " |", "|---|---:|---:|---:|---:|---|---:|",
     ]  # fmt: skip
-    for q in stats["quotas"]:
-        acc = ", ".join(f"{k} {v:.1%}" for k, v in (q["acceptance"] or {}).items()) or "–"
-        lines.append(
-            f"| {q['name']} | {q['requested']:,} | {q['available']:,} | {q['achieved']:,} | {q['repeated']:,} | {acc} | {q['tokens_per_row'] or '–'} |"
-        )
+    lines += ["| " + " | ".join(quota_cells(q)) + " |" for q in stats["quotas"]]
+    lines += [f"\n> **Shortage**: {w}." for w in stats.get("warnings") or []]
     lines += ["", "## Sources", ""]
     for name, s in stats["sources"].items():
         where = s["path"] or s["dataset"]

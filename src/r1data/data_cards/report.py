@@ -348,7 +348,7 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid
 figure{margin:0;border:1px solid #eee;padding:.5rem}figure svg{width:100%;height:auto;font-family:inherit}
 table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 pre{white-space:pre-wrap;font-size:.8rem;background:#f7f7f7;padding:.5rem;margin:.25rem 0}
-.why{color:#b23a48;font-weight:600}#status{color:#666;font-size:.8rem}
+.why{color:#b23a48;font-weight:600}.warning{background:#fff4e0;border-left:4px solid #e08a00;padding:.4rem .6rem}#status{color:#666;font-size:.8rem}
 """
 
 # counts the charts that drew (an SVG with marks inside each figure) and any script error; a test
@@ -392,14 +392,13 @@ def _page(output_dir, stats, charts, gen, kept, dropped, quarantined, handoff_n)
             "<h2>Generation cost</h2><p>This run generated nothing (it curated existing completions).</p>"
         )
     if stats.get("quotas"):
-        parts.append(
-            "<h2>Quotas</h2><table><tr><th>quota</th><th>requested</th><th>achieved</th><th>source acceptance</th><th>tokens per row</th></tr>"
-        )
+        from r1data.data_cards.card import QUOTA_COLUMNS, quota_cells
+
+        parts.append("<h2>Quotas</h2>")
+        parts += [f"<p class='warning' role='alert'>Shortage: {_esc(w)}.</p>" for w in stats.get("warnings") or []]
+        parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in QUOTA_COLUMNS) + "</tr>")
         for q in stats["quotas"]:
-            parts.append(
-                f"<tr><td>{_esc(q['name'])}</td><td>{_esc(q['requested'])}</td><td>{_esc(q['achieved'])}</td>"
-                f"<td>{_esc(q.get('acceptance'))}</td><td>{_esc(q.get('tokens_per_row'))}</td></tr>"
-            )
+            parts.append("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in quota_cells(q)) + "</tr>")
         parts.append("</table>")
     parts.append("<h2>Charts</h2><div class='charts'>")
     for key, title, svg in charts.items:

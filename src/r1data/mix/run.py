@@ -182,6 +182,19 @@ def _run_mix(recipe: MixRecipe, output_dir: str) -> dict:
     return _write(recipe, output_dir, parts, quotas, rows_in, len(used), dropped, source_stats)
 
 
+def shortage_warnings(quotas: list[dict], policy: str) -> list[str]:
+    """One sentence per quota the mix could not fill from distinct rows (under ``cap``, or ``repeat``
+    beyond ``max_repeat``), for stderr, stats.json, the card and the report."""
+    out = []
+    for q in quotas:
+        if q["achieved"] < q["requested"]:
+            out.append(
+                f"quota {q['name']}: {q['achieved']:,} of {q['requested']:,} rows requested "
+                f"({q['available']:,} available, shortage: {policy})"
+            )
+    return out
+
+
 def _quota_entry(subset, domain, requested, available, pick, repeats, spec, source_stats) -> dict:
     acceptance, tokens = {}, {}
     for name in spec.sources:
@@ -240,6 +253,7 @@ def _write(recipe, output_dir, parts, quotas, rows_in, kept, dropped, source_sta
             )
             shards[subset].append(f"{subset}/{name}")
     repeated = sum(q["repeated"] for q in quotas)
+    warnings = shortage_warnings(quotas, recipe.shortage)
     funnel = {
         "records": {"in": rows_in, "ok": rows_in, "quarantined": 0, "quarantined_by_reason": {}},
         "completions": {"in": rows_in, "kept": kept, "dropped": sum(dropped.values()),
@@ -253,6 +267,7 @@ def _write(recipe, output_dir, parts, quotas, rows_in, kept, dropped, source_sta
         "fingerprint": recipe.fingerprint(),
         "funnel": funnel,
         "quotas": quotas,
+        "warnings": warnings,
         "sources": {
             s.name: {
                 "path": s.path,
