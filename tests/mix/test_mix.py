@@ -163,7 +163,9 @@ def test_shortage_policies(sources, tmp_path):
     assert (q["writing"]["achieved"], q["writing"]["repeated"]) == (30, 10)
     assert (q["qa"]["achieved"], q["qa"]["repeated"]) == (30, 15)  # 70 asked, at most 2 × 15
     # writing met by reuse; qa still short because max_repeat caps reuse at 2 × 15
-    assert repeated["warnings"] == ["quota non_reasoning/qa: 30 of 70 rows requested (15 available, shortage: repeat)"]
+    assert repeated["warnings"] == [
+        "quota non_reasoning/qa: 30 of 70 rows requested (15 available, shortage: repeat)"
+    ]
     funnel = repeated["funnel"]
     assert funnel["rows"] == 60 and funnel["repeated"] == 25
     assert funnel["completions"]["in"] == funnel["completions"]["kept"] + funnel["completions"]["dropped"]
@@ -183,15 +185,19 @@ def test_mix_cli_writes_a_folder_publish_accepts(sources, tmp_path):
                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
     assert dry.returncode == 0, dry.stderr
     listed = [line.split()[0] for line in dry.stdout.splitlines()[1:]]
-    assert listed[0] == "README.md" and listed[-1] == "total" and all(
-        p.startswith(("data/reasoning/", "data/non_reasoning/")) for p in listed[1:-1]
+    assert (
+        listed[0] == "README.md"
+        and listed[-1] == "total"
+        and all(p.startswith(("data/reasoning/", "data/non_reasoning/")) for p in listed[1:-1])
     )
 
 
 def test_mix_cli_warns_of_a_shortage_on_stderr(sources, tmp_path):
     short = {"sources": ["nr"], "total": 100, "domains": {"writing": 30, "qa": 0.7}}
     path = tmp_path / "mix.yaml"
-    path.write_text(yaml.safe_dump(_recipe(sources, subsets={"non_reasoning": short}, shortage="cap").model_dump()))
+    path.write_text(
+        yaml.safe_dump(_recipe(sources, subsets={"non_reasoning": short}, shortage="cap").model_dump())
+    )
     done = subprocess.run([sys.executable, "-m", "r1data.cli", "mix", str(path), "-o", str(tmp_path / "o")],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

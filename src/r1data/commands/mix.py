@@ -31,11 +31,16 @@ def main(args: argparse.Namespace) -> int:
     print(f"r1data mix '{recipe.name}': {stats['funnel']['rows']:,} rows in {output}")
     from r1data.data_cards.card import QUOTA_COLUMNS, quota_cells
 
-    widths = (32, 11, 11, 10, 10)
-    print("".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(QUOTA_COLUMNS, widths))))
+    def line(cells) -> str:  # the first five columns; acceptance and tokens are in the card
+        widths = (32, 11, 11, 10, 10)
+        return "".join(
+            f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+            for i, (c, w) in enumerate(zip(cells[:5], widths, strict=True))
+        )
+
+    print(line(QUOTA_COLUMNS))
     for q in stats["quotas"]:
-        cells = quota_cells(q)
-        print("".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths))))
+        print(line(quota_cells(q)))
     for warning in stats["warnings"]:
         print(f"r1data mix: warning: {warning}", file=sys.stderr)
     dropped = stats["funnel"]["completions"]["dropped_by_reason"]

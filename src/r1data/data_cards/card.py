@@ -63,7 +63,15 @@ def funnel_table(funnel: dict) -> str:
     return "\n".join(lines) + "\n\n" + reason_table(comp.get("dropped_by_reason") or {}, "completions")
 
 
-QUOTA_COLUMNS = ("quota", "requested", "available", "achieved", "repeated", "source acceptance", "tokens per row")
+QUOTA_COLUMNS = (
+    "quota",
+    "requested",
+    "available",
+    "achieved",
+    "repeated",
+    "source acceptance",
+    "tokens per row",
+)
 
 
 def quota_cells(q: dict) -> list[str]:

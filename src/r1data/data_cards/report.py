@@ -395,7 +395,9 @@ def _page(output_dir, stats, charts, gen, kept, dropped, quarantined, handoff_n)
         from r1data.data_cards.card import QUOTA_COLUMNS, quota_cells
 
         parts.append("<h2>Quotas</h2>")
-        parts += [f"<p class='warning' role='alert'>Shortage: {_esc(w)}.</p>" for w in stats.get("warnings") or []]
+        parts += [
+            f"<p class='warning' role='alert'>Shortage: {_esc(w)}.</p>" for w in stats.get("warnings") or []
+        ]
         parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in QUOTA_COLUMNS) + "</tr>")
         for q in stats["quotas"]:
             parts.append("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in quota_cells(q)) + "</tr>")
