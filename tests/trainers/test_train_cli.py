@@ -62,6 +62,14 @@ def test_sft_writes_weights_tokenizer_state_and_card_and_the_loss_falls(sft_run,
     from huggingface_hub import ModelCard
 
     assert "r1data" in ModelCard.load(os.path.join(sft_run, "README.md")).data.tags
+    # the card a reader can use: the funnel as a table, r1data's own arguments, what this run set
+    # before the ~170 TRL defaults (which come last, folded)
+    assert "| completions |" in card or "| records |" in card
+    ours = card[card.index("## r1data arguments") : card.index("## Model arguments set")]
+    assert f'| `dataset_name` | `"{quickstart}"` |' in ours and '| `chat_template` | `"auto"` |' in ours
+    chosen = card[card.index("## Training arguments set for this run") : card.index("<details>")]
+    assert "| `max_steps` | `20` |" in chosen and "| `learning_rate` | `0.003` |" in chosen
+    assert "adam_beta1" not in chosen and '"adam_beta1": 0.9' in card[card.index("<details>") :]
 
 
 def test_sft_puts_the_loss_on_the_assistant_turn_with_its_think_block(quickstart, qwen, tmp_path):
@@ -174,8 +182,8 @@ def test_rows_longer_than_max_length_are_dropped_and_counted(quickstart, qwen, t
     from r1data.trainers import sft
 
     argv = ["--model_name_or_path", qwen, "--dataset_name", quickstart, "--output_dir", str(tmp_path / "o")]
-    trainer, (_, _, _, notes, _) = sft.build_trainer([*argv, "--max_length", "700", *COMMON])
-    dropped = int(next(n for n in notes if "longer than max_length" in n).split()[0])
+    trainer, built = sft.build_trainer([*argv, "--max_length", "700", *COMMON])
+    dropped = int(next(n for n in built.notes if "longer than max_length" in n).split()[0])
     assert 0 < dropped < 60 and len(trainer.train_dataset) == 60 - dropped
     assert all(len(ids) <= 700 for ids in trainer.train_dataset["input_ids"])
     with pytest.raises(ValueError, match="every row is longer"):
@@ -199,6 +207,7 @@ def test_grpo_with_the_r1_rewards_logs_each_reward_and_changes_the_weights(sft_r
     ]
     argv += ["--max_steps", "3", "--per_device_train_batch_size", "4", "--num_generations", "4"]
     argv += ["--max_completion_length", "24", "--learning_rate", "1e-2", *COMMON]
+    argv += ["--reward_weights", "1.0", "0.5", "0.25"]
     assert cli(argv) == 2  # 24 tokens cut nearly every reference completion: refused, with the reason
     assert cli([*argv, "--allow_truncation", "true"]) == 0
     with open(os.path.join(out, "trainer_state.json")) as f:
@@ -212,6 +221,12 @@ def test_grpo_with_the_r1_rewards_logs_each_reward_and_changes_the_weights(sft_r
         load_file(os.path.join(out, "model.safetensors")),
     )
     assert any(not torch.equal(before[k], after[k]) for k in before)
+    with open(os.path.join(out, "README.md")) as f:
+        card = f.read()
+    rewards = card[card.index("## Rewards") :].split("\n## ")[0]
+    assert "| `accuracy` | 1 | 1.0 when the verifier passes" in rewards
+    assert "| `format` | 0.5 | 1.0 for the R1 shape" in rewards
+    assert "| `language_consistency` | 0.25 | R1's language-consistency reward" in rewards
 
 
 def test_on_policy_distillation_runs_with_a_finite_loss(sft_run, quickstart, tmp_path):

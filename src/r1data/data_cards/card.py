@@ -386,9 +386,27 @@ def render_mix_card(recipe, stats: dict) -> str:
 TRAINING = ("r1data", "trl", "transformers", "torch", "datasets", "accelerate")
 
 
+def _arguments_table(values: dict) -> str:
+    cell = lambda v: "`" + json.dumps(v, default=str).replace("|", "\\|")[:200] + "`"  # noqa: E731
+    return "\n".join(
+        ["| argument | value |", "|---|---|", *(f"| `{k}` | {cell(v)} |" for k, v in values.items())]
+    )
+
+
 def write_model_card(
-    output_dir: str, method: str, model_name: str, sources, config: dict, notes: list[str], metrics: dict
+    output_dir: str,
+    method: str,
+    model_name: str,
+    sources,
+    arguments: dict[str, tuple[dict, dict]],
+    notes: list[str],
+    metrics: dict,
+    rewards: list[dict] | None = None,
 ) -> str:
+    """A trained model's card: the data (each source's funnel as a table), the rewards (GRPO) with
+    their weights, r1data's own arguments, then the model and training arguments set for this run;
+    the fields left at their defaults last, folded. ``arguments`` maps ``r1data``/``model``/``training``
+    to (set, default) as :func:`r1data.trainers.common.split_defaults` splits them."""
     from huggingface_hub import ModelCard, ModelCardData
 
     datasets = [s.name for s in sources if not s.folder]
@@ -410,10 +428,28 @@ def write_model_card(
                 f"  - r1data fingerprint `{s.stats.get('fingerprint')}`, recipe `{s.stats.get('recipe')}`, {kept} rows kept"
             )
             lines += ["", funnel_table(funnel), ""]
+    if rewards:
+        lines += ["", "## Rewards", "", "| reward | weight | scores |", "|---|---:|---|"]
+        lines += [f"| `{r['name']}` | {r['weight']:g} | {r['scores'].replace('``', '`')} |" for r in rewards]
     if notes:
         lines += ["", "## What r1data changed before training", ""] + [f"- {n}" for n in notes]
     lines += ["", "## Results", "", "```json", json.dumps(metrics, indent=2, default=str)[:4000], "```"]
-    lines += ["", "## Configuration", "", "```json", json.dumps(config, indent=2, default=str)[:20000], "```"]
+    r1data_args = {**arguments["r1data"][0], **arguments["r1data"][1]}
+    lines += ["", "## r1data arguments", "", _arguments_table(r1data_args)]
+    for group in ("model", "training"):
+        lines += [
+            "",
+            f"## {group.capitalize()} arguments set for this run",
+            "",
+            _arguments_table(arguments[group][0]),
+        ]
+    defaults = {**arguments["model"][1], **arguments["training"][1]}
+    lines += [
+        "",
+        f"<details><summary>Arguments left at TRL's defaults ({len(defaults)})</summary>",
+        "",
+    ]
+    lines += ["```json", json.dumps(defaults, indent=2, default=str)[:20000], "```", "", "</details>"]
     lines += ["", "## Versions", "", "```json", json.dumps(package_versions(TRAINING), indent=2), "```", ""]
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines))
     path = os.path.join(output_dir, "README.md")

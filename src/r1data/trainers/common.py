@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 from loguru import logger
 
@@ -48,11 +49,26 @@ def generation_length(train_args) -> int:
     return (train_args.max_completion_length or 0) + 512
 
 
+@dataclasses.dataclass
+class Built:
+    """What ``build_trainer`` hands to the training and the finish: the three parsed argument sets,
+    the data sources, notes of what r1data changed, the checkpoint to resume from, and (GRPO) the
+    rewards as the model card lists them."""
+
+    args: Any
+    model_args: Any
+    data_args: DataArguments
+    sources: list
+    notes: list[str]
+    checkpoint: str | None
+    rewards: list[dict] | None = None
+
+
 def run(build_trainer, method: str, argv: list[str] | None) -> int:
     """An entry point: build the trainer, train (resuming), finish."""
-    trainer, (args, model_args, sources, notes, checkpoint) = build_trainer(argv)
-    result = trainer.train(resume_from_checkpoint=checkpoint)
-    finish(trainer, args, method, model_args, sources, notes, result)
+    trainer, built = build_trainer(argv)
+    result = trainer.train(resume_from_checkpoint=built.checkpoint)
+    finish(trainer, method, built, result)
     return 0
 
 
@@ -110,19 +126,55 @@ def load_model(
     return model, notes
 
 
-def finish(trainer, train_args, method: str, model_args, sources, notes: list[str], result) -> None:
+def split_defaults(obj) -> tuple[dict, dict]:
+    """A dataclass of arguments as (fields set away from their defaults, fields left at them), values
+    as JSON would show them; fields naming a token are left out (a secret never reaches a card). What
+    the classes fill in themselves from an empty default (``debug: []``, ``accelerator_config``) counts
+    as a default."""
+    import enum
+
+    values = obj.to_dict() if hasattr(obj, "to_dict") else dataclasses.asdict(obj)
+    changed, default = {}, {}
+    for f in dataclasses.fields(obj):
+        if f.name not in values or "token" in f.name.lower():
+            continue
+        if f.default is not dataclasses.MISSING:
+            initial = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            initial = f.default_factory()
+        else:
+            initial = dataclasses.MISSING
+        if isinstance(initial, enum.Enum):
+            initial = initial.value
+        value = values[f.name]
+        filled = initial in (None, "", [], {}) and (value in (None, "", [], {}) or isinstance(value, dict))
+        (default if value == initial or filled else changed)[f.name] = value
+    return changed, default
+
+
+def finish(trainer, method: str, built: Built, result) -> None:
     """Save the weights and the tokenizer (with its chat template), write the model card, push when
     asked (off by default)."""
     from r1data.data_cards.card import write_model_card
 
+    train_args = built.args
     trainer.save_model(train_args.output_dir)
     trainer.processing_class.save_pretrained(train_args.output_dir)
     trainer.save_state()
     metrics = dict(result.metrics) if result is not None else {}
-    config = {k: v for k, v in train_args.to_dict().items() if "token" not in k.lower()}
-    config["model"] = dataclasses.asdict(model_args)
     write_model_card(
-        train_args.output_dir, method, model_args.model_name_or_path, sources, config, notes, metrics
+        train_args.output_dir,
+        method,
+        built.model_args.model_name_or_path,
+        built.sources,
+        arguments={
+            "r1data": split_defaults(built.data_args),
+            "model": split_defaults(built.model_args),
+            "training": split_defaults(train_args),
+        },
+        notes=built.notes,
+        metrics=metrics,
+        rewards=built.rewards,
     )
     if train_args.push_to_hub:
         trainer.create_model_card = lambda *args, **kwargs: None  # keep r1data's card

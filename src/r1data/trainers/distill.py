@@ -38,7 +38,7 @@ def build_trainer(argv: list[str] | None = None):
     trainer = DistillationTrainer(
         model=model, teacher_model=teacher, args=args, train_dataset=rows, processing_class=tokenizer
     )
-    return trainer, (args, model_args, sources, notes, checkpoint)
+    return trainer, common.Built(args, model_args, data_args, sources, notes, checkpoint)
 
 
 def main(argv: list[str] | None = None) -> int:

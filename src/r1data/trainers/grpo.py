@@ -17,7 +17,7 @@ def build_trainer(argv: list[str] | None = None):
 
     from r1data.trainers.chat import generation_opens_think
     from r1data.trainers.checks import check_completion_budget
-    from r1data.trainers.rewards import build_rewards
+    from r1data.trainers.rewards import build_rewards, describe_rewards
 
     data_args, model_args, args = common.parse(GRPOConfig, argv)
     set_seed(args.seed)
@@ -46,7 +46,8 @@ def build_trainer(argv: list[str] | None = None):
     trainer = GRPOTrainer(
         model=model, reward_funcs=rewards, args=args, train_dataset=rows, processing_class=tokenizer
     )
-    return trainer, (args, model_args, sources, notes, checkpoint)
+    described = describe_rewards(names, rewards, args.reward_weights)
+    return trainer, common.Built(args, model_args, data_args, sources, notes, checkpoint, described)
 
 
 def main(argv: list[str] | None = None) -> int:

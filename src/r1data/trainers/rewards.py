@@ -66,6 +66,7 @@ def helpfulness_reward(scorer: RewardModelScorer):
         return scorer.score("helpfulness", [_question(p) for p in prompts], summaries)
 
     helpfulness.__name__ = "helpfulness_reward"
+    helpfulness.__doc__ = helpfulness_reward.__doc__
     return helpfulness
 
 
@@ -77,7 +78,19 @@ def harmlessness_reward(scorer: RewardModelScorer):
         return scorer.score("harmlessness", [_question(p) for p in prompts], texts)
 
     harmlessness.__name__ = "harmlessness_reward"
+    harmlessness.__doc__ = harmlessness_reward.__doc__
     return harmlessness
+
+
+def describe_rewards(names: list[str], functions: list, weights: list[float] | None) -> list[dict]:
+    """Each reward of a GRPO run for its model card: name, weight (TRL's default 1.0 each) and the
+    first sentence of what it scores."""
+    rows = []
+    for i, (name, fn) in enumerate(zip(names, functions, strict=True)):
+        doc = " ".join((fn.__doc__ or "").split("\n\n")[0].split())
+        sentence = re.split(r"(?<=[.)])\s(?=[A-Z(])", doc)[0] if doc else ""
+        rows.append({"name": name, "weight": 1.0 if weights is None else weights[i], "scores": sentence})
+    return rows
 
 
 REWARD_NAMES = ("accuracy", "format", "r1_zero_format", "language_consistency", "helpfulness", "harmlessness")

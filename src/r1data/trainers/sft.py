@@ -39,7 +39,7 @@ def build_trainer(argv: list[str] | None = None):
     trainer = SFTTrainer(model=model, args=args, train_dataset=rows, processing_class=tokenizer)
     check_assistant_masks(trainer.train_dataset)
 
-    return trainer, (args, model_args, sources, notes, checkpoint)
+    return trainer, common.Built(args, model_args, data_args, sources, notes, checkpoint)
 
 
 def main(argv: list[str] | None = None) -> int:

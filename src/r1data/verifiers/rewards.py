@@ -166,4 +166,5 @@ def make_format_reward(think_opened: bool):
         return format_reward(prompts, completions, think_opened=think_opened, **kwargs)
 
     format_reward_for_template.__name__ = "format_reward"
+    format_reward_for_template.__doc__ = format_reward.__doc__
     return format_reward_for_template
