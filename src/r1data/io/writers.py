@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from string import Template
 
 import orjson
 from datatrove.data import Document
@@ -53,13 +54,19 @@ class RecordWriter(_Profiled, DiskWriter):
         output_filename: str | None = None,
         compression: str | None = "gzip",
         profile_dir: str | None = None,
+        one_task: bool = False,
     ):
         """``compression``: ``"gzip"`` (the hand-off between stages), ``"infer"`` (by the file name's
         extension: ``.gz``, ``.zst``, else none) or None. ``profile_dir``: count provenance of the
-        written records there (published records only)."""
-        super().__init__(
-            output_folder, output_filename, compression=compression, adapter=_record_of, mode="wb"
-        )
+        written records there (published records only). ``one_task``: the file of a pipeline that runs
+        one task (``r1data verify``/``filter``), named without ``${rank}`` (and without datatrove's
+        warning that parallel workers would share it: there are none)."""
+        name = output_filename or self.default_output_filename
+        if one_task:  # datatrove warns at init of a name without ${rank}; the name is set after it
+            name = "${rank}" + name.replace("$", "$$")
+        super().__init__(output_folder, name, compression=compression, adapter=_record_of, mode="wb")
+        if one_task:
+            self.output_filename = Template(self.output_filename.template.removeprefix("${rank}"))
         self.profile_dir = profile_dir
 
     def _write(self, document: dict, file_handler, _filename: str):

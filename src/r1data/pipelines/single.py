@@ -66,12 +66,14 @@ def run_file(
     if exclusions:
         exclusions = os.path.abspath(exclusions)
         shared = SharedRecordWriter(
-            os.path.dirname(exclusions), os.path.basename(exclusions), compression="infer"
+            os.path.dirname(exclusions), os.path.basename(exclusions), compression="infer", one_task=True
         )
         for step in steps:
             if hasattr(step, "exclusion_writer"):
                 step.exclusion_writer = shared
-    writer = RecordWriter(os.path.dirname(output_path), os.path.basename(output_path), compression="infer")
+    writer = RecordWriter(
+        os.path.dirname(output_path), os.path.basename(output_path), compression="infer", one_task=True
+    )
     logs = tempfile.mkdtemp(prefix="r1data-cli-")
     start = time.monotonic()
     try:
