@@ -15,8 +15,8 @@ def register(sub, common) -> None:
         "--annotate-only, drop failing completions (and records left with none) and write them "
         "with their reasons to OUT.excluded.jsonl.",
     )
-    filt.add_argument("input", help="input JSONL of prompt records (as for `r1data verify`)")
-    filt.add_argument("output", help="output JSONL")
+    filt.add_argument("input", help="prompt records, read as `r1data verify` reads them")
+    filt.add_argument("output", help="output JSONL (.gz/.zst by extension)")
     filt.add_argument("--annotate-only", action="store_true", help="record scores, drop nothing")
     filt.add_argument(
         "--target-language",

@@ -18,7 +18,10 @@ def register(sub, common) -> None:
         description="Add a verdict and 'correct' to every completion of each prompt record. Streams "
         "in constant memory; invalid lines go to a quarantine file with their reason.",
     )
-    verify.add_argument("input", help="input JSONL (.gz/.zst allowed) of prompt records")
+    verify.add_argument(
+        "input",
+        help="prompt records: a JSONL file (.gz/.zst/.bz2/.xz allowed), an r1data output folder, or a folder or file of SFT rows (messages, or prompt + completion) read with their completion and solution",
+    )
     verify.add_argument("output", help="output JSONL (.gz/.zst by extension)")
     verify.add_argument("--workers", type=int, default=None, help="verifier processes (default: all cores)")
     verify.add_argument(

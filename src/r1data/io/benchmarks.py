@@ -59,7 +59,17 @@ BENCHMARKS = {
         Benchmark("mbpp", "code/sanitized-mbpp.json", "google-research-datasets/mbpp", domain="code", problem="prompt", id="task_id", kind="mbpp", n=1, template=CODE_TEMPLATE, problems=("code/mbpp.jsonl", "text")),
     )
 }  # fmt: skip
-ALIASES = {"gsm8k_test": "gsm8k"}  # an earlier spelling, still read (a recipe's hits keep its name)
+# other spellings, read as the registry's names: an earlier recipe name (a recipe's hits keep it) and
+# the short forms evaluation tools put in file names (SkyThought's `…--aime24.jsonl`)
+ALIASES = {
+    "gsm8k_test": "gsm8k",
+    "aime24": "aime2024",
+    "aime25": "aime2025",
+    "amc23": "amc2023",
+    "math_500": "math500",
+    "math-500": "math500",
+    "human_eval": "humaneval",
+}
 
 
 def canonical(name: str) -> str:

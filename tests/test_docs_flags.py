@@ -1,0 +1,63 @@
+"""The documentation and the parsers say the same thing, both ways: the command reference page is the
+one the parsers generate (every flag of every command is in it), and every flag a page or the README
+uses on an ``r1data COMMAND`` line is one that command accepts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from r1data.commands import COMMANDS
+from r1data.commands.reference import command_flags, command_parsers, render
+from tests.conftest import REPO
+
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+# an `r1data COMMAND …` line, in a code block or inline code; `\` continues it on the next line
+INVOCATION = re.compile(r"(?:^|[`$\s(])r1data\s+([a-z]+)((?:[^\n`]|\\\n)*)")
+PLACEHOLDERS = {"--field"}  # `r1data train METHOD --field value`: any TRL field
+FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
+
+
+def test_the_commands_page_is_the_one_the_parsers_generate():
+    page = (REPO / "docs" / "reference" / "commands.md").read_text()
+    assert page == render(), "docs/reference/commands.md is stale: python -m r1data.commands.reference > it"
+    parsers = command_parsers()
+    for name in COMMANDS:
+        section = page.split(f"## r1data {name}\n", 1)[1].split("\n## r1data ", 1)[0]
+        if name == "train":
+            assert "--dataset_name" in section and "--reward_funcs" in section
+            continue
+        for action in parsers[name]._actions:
+            for flag in action.option_strings:
+                if flag not in ("-h", "--help", "--quiet", "-q", "--log-level"):
+                    assert f"`{flag}`" in section, f"r1data {name} {flag} is not in the reference"
+    assert "`--quiet`" in page and "`--log-level`" in page
+
+
+def _invocations(text: str):
+    for match in INVOCATION.finditer(text):
+        command, rest = match.group(1), match.group(2).replace("\\\n", " ")
+        yield command, rest
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_flag_a_page_uses_exists(page):
+    unknown = []
+    for command, rest in _invocations(page.read_text()):
+        if command not in COMMANDS:
+            continue
+        accepted = command_flags(command)
+        for flag in FLAG.findall(rest.split("|")[0].split("#")[0]):
+            if flag not in accepted and flag not in PLACEHOLDERS:
+                unknown.append(f"r1data {command} {flag}")
+    assert not unknown, f"{page.name} uses flags the parsers do not have: {sorted(set(unknown))}"
+
+
+def test_the_scan_finds_flags_and_would_catch_a_wrong_one():
+    found = list(_invocations("run `r1data verify in.jsonl out.jsonl --workers 2 --judge-model m`"))
+    assert found == [("verify", " in.jsonl out.jsonl --workers 2 --judge-model m")]
+    assert "--judge-model" in command_flags("verify") and "--judge-modle" not in command_flags("verify")
+    assert {"--quiet", "--log-level"} <= command_flags("mix") and {"--quiet", "--log-level"} <= command_flags(
+        "train"
+    )
