@@ -101,8 +101,8 @@ def test_a_full_disk_is_one_line_and_a_rerun_after_freeing_space_resumes(small_d
     full = run(out)
     assert full.returncode == 2
     assert full.stderr.strip().splitlines() == [
-        f"r1data run: error: no space left on the device writing {out} (free space there (or choose another "
-        "--output), then run the same command again: finished tasks are kept)"
+        f"r1data run: error: no space left on the device writing {out} (free space there or choose another "
+        "output, then run the same command again: finished tasks are kept)"
     ]
     subprocess.run(["mount", "-o", "remount,size=50m", str(small_disk)], check=True)
     again = run(out)
@@ -121,3 +121,22 @@ def test_a_read_only_folder_is_one_line(tmp_path):
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("r1data run: error: the file system is read-only writing ") and str(disk) in line
+
+
+def test_a_full_disk_under_verify_leaves_no_half_written_file(small_disk, tmp_path):
+    """A one-file command cannot resume: the output it started is removed, and the line says so plainly."""
+    from tests.conftest import record, write_jsonl
+
+    big = write_jsonl(
+        tmp_path / "big.jsonl",
+        [record(f"r{i}", texts=("<think>" + "x" * 2000 + "</think> $\\boxed{4}$",) * 8) for i in range(40)],
+    )
+    out = small_disk / "verified.jsonl"
+    done = subprocess.run([sys.executable, "-m", "r1data.cli", "verify", str(big), str(out), "-q"],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"r1data verify: error: no space left on the device writing {out} (free space there or choose "
+        "another output, then run the same command again)"
+    ]
+    assert not out.exists() and list(small_disk.iterdir()) == []

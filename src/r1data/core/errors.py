@@ -21,14 +21,12 @@ _WHAT = {  # every refusal a user fixes: exit 2, as any other mistake
     errno.EMFILE: "too many open files",
     errno.ENFILE: "too many open files in the system",
 }
-_FREE = (
-    "free space there (or choose another --output), then run the same command again: finished tasks are kept"
-)
+_FREE = "free space there or choose another output, then run the same command again"
 _FIX = {
     errno.ENOSPC: _FREE,
     errno.EDQUOT: _FREE,
     errno.EMFILE: "raise the open-file limit (ulimit -n) or run fewer tasks at once, then run the same "
-    "command again: finished tasks are kept",
+    "command again",
     errno.ENFILE: "close other programs or raise the system's file limit, then run the same command again",
 }
 
@@ -37,7 +35,7 @@ def system_refusal(exc: OSError, where: str | None = None) -> str | None:
     """One line for an OS refusal a user can fix (``None`` for any other OSError).
 
     >>> system_refusal(OSError(errno.ENOSPC, "No space left on device"), "outputs/q")
-    'no space left on the device writing outputs/q (free space there (or choose another --output), then run the same command again: finished tasks are kept)'
+    'no space left on the device writing outputs/q (free space there or choose another output, then run the same command again)'
     """
     if exc.errno not in _WHAT:
         return None
@@ -53,7 +51,10 @@ def one_line(exc: BaseException, args) -> tuple[str | None, int]:
         text = str(exc).strip()
         return (text.splitlines()[0] if text else type(exc).__name__), 2
     if isinstance(exc, OSError):
-        return system_refusal(exc, getattr(args, "output", None) or getattr(args, "output_dir", None)), 2
+        line = system_refusal(exc, getattr(args, "output", None) or getattr(args, "output_dir", None))
+        if line and getattr(args, "command", None) == "run" and exc.errno in _FIX:
+            line = line[:-1] + ": finished tasks are kept)"  # a run resumes; a one-file command starts over
+        return line, 2
     if isinstance(exc, RuntimeError):
         return str(exc).strip(), 1
     return None, 1

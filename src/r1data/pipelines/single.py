@@ -8,6 +8,7 @@ from the step it wraps. Bad input lines go to ``quarantine``; what the steps dro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -53,6 +54,7 @@ def run_file(
         what = "a folder without data/ shards" if os.path.isdir(input_path) else "no such input file"
         raise FileNotFoundError(f"{what}: {input_path} (give a JSONL file or an r1data output folder)")
     output_path = os.path.abspath(output_path)
+    made = [p for p in (output_path, quarantine, exclusions) if p and not os.path.exists(p)]
     os.makedirs(os.path.dirname(output_path), exist_ok=True)
     if folder is None:
         reader = RecordReader.for_file(input_path, quarantine)
@@ -82,6 +84,11 @@ def run_file(
         )
         executor.run()
         merged = merge_stage_stats(logs)
+    except BaseException:  # a full disk, a kill: no half-written file this run made stays behind
+        for path in made:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        raise
     finally:
         shutil.rmtree(logs, ignore_errors=True)
     totals = dict(sum_counters({"file": merged}))
