@@ -3,26 +3,10 @@ its run) and turns what the system or the user got wrong into one line on stderr
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
-from r1data.commands import COMMANDS
-
-
-def make_parser():
-    from r1data import __version__
-    from r1data.commands.options import Parser, console_parser
-
-    parser = Parser(
-        prog="r1data", description="Build, verify, filter and publish DeepSeek-R1-style reasoning datasets."
-    )
-    parser.add_argument("--version", action="version", version=f"r1data {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    console = console_parser()
-    for name in COMMANDS:
-        importlib.import_module(f"r1data.commands.{name}").register(sub, console)
-    return parser
+from r1data.commands import make_parser
 
 
 def main(argv: list[str] | None = None) -> int:

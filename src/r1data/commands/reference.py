@@ -11,7 +11,7 @@ import sys
 
 def command_parsers() -> dict[str, argparse.ArgumentParser]:
     """Each command's parser, by name, as ``r1data`` builds them."""
-    from r1data.cli import make_parser
+    from r1data.commands import make_parser
 
     parser = make_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

@@ -25,13 +25,17 @@ def _total(value) -> float:
     return value.get("total", 0) if isinstance(value, dict) else value
 
 
-def merge_stage_stats(logging_dir: str) -> dict[str, dict[str, float]]:
+def merge_stage_stats(logging_dir: str, ranks: set[int] | None = None) -> dict[str, dict[str, float]]:
     """Sum the per-task stats files of one stage → ``{step name: {counter: total}}``.
 
     Reads ``stats/<rank>.json`` rather than the executor's stats.json, which only covers the tasks
-    of the last launch (a relaunch that skipped finished tasks would undercount)."""
+    of the last launch (a relaunch that skipped finished tasks would undercount). ``ranks``: only
+    these tasks' files — a live run's reader (``r1data status``) passes the finished ones, whose files
+    datatrove wrote whole before marking them done (a running task's may be half-written)."""
     out: dict[str, dict[str, float]] = {}
     for path in sorted(glob.glob(os.path.join(logging_dir, "stats", "*.json"))):
+        if ranks is not None and _rank_of(path) not in ranks:
+            continue
         with open(path) as f:
             steps = json.load(f)
         for step in steps:
@@ -40,6 +44,11 @@ def merge_stage_stats(logging_dir: str) -> dict[str, dict[str, float]]:
                 counters[label] = counters.get(label, 0) + _total(value)
             counters["time_s"] = round(counters["time_s"] + _total(step.get("time_stats") or 0), 3)
     return out
+
+
+def _rank_of(path: str) -> int | None:
+    stem = os.path.basename(path).split(".")[0]
+    return int(stem) if stem.isdigit() else None
 
 
 def sum_counters(stages: dict[str, dict[str, dict[str, float]]]) -> Counter:

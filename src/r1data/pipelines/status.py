@@ -49,7 +49,7 @@ def stage_status(logging_dir: str, tasks: int, now: float) -> dict:
     started = {_rank(p) for p in task_logs} | done
     failed = sorted(r for r in {_rank(p) for p in task_logs if _failed(p)} if r is not None and r not in done)
     slurm_failed = [os.path.basename(p) for p in slurm_logs if _failed(p)]
-    stats = merge_stage_stats(logging_dir) if done else {}
+    stats = merge_stage_stats(logging_dir, ranks=done) if done else {}
     records_in = records_out = 0
     for name, counters in stats.items():
         if name.startswith("📖") or "reader" in name.lower():
