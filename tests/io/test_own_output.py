@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from r1data.io.readers import make_reader
@@ -89,3 +91,13 @@ def test_an_output_folder_reads_back_without_a_mapping_and_re_verifies_whole(pub
     assert "WARNING" not in done.stderr  # nothing a user cannot act on (datatrove's ${rank} warning)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == kept and all(r["completions"][0]["verdict"]["label"] == "pass" for r in rows)
+
+
+def test_eval_scores_an_output_folder_as_it_is(published, tmp_path):
+    """`r1data eval outputs/quickstart` (the README's line): every kept row is correct by construction."""
+    from r1data.cli import main as cli
+
+    assert cli(["eval", published.output_dir, "--output", str(tmp_path / "ev"), "-q"]) == 0
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    kept = published.funnel["completions"]["kept"]
+    assert metrics["n_prompts"] == kept and metrics["pass@1"] == 1.0

@@ -63,8 +63,6 @@ def load_records(path: str, mapping: dict | None = None, quarantine: str | None 
 
     from r1data.io.readers import RecordReader
 
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such input file: {path}")
     with tempfile.TemporaryDirectory(prefix="r1data-eval-") as tmp:
         reader = RecordReader.for_file(path, quarantine or os.path.join(tmp, "quarantine.jsonl"), mapping)
         records = [{"domain": "math", **doc.metadata} for doc in reader.run()]  # the schema's default domain

@@ -419,10 +419,20 @@ class RecordReader(_ValidatingReader, BaseDiskReader):
 
     @classmethod
     def for_file(cls, path: str, quarantine_file: str, mapping: dict[str, Any] | None = None) -> RecordReader:
-        """A reader of one file whose rejected rows go to ``quarantine_file`` (the CLIs' layout)."""
-        reader = cls(
+        """A reader of one file, or of a Hub-layout folder's shards (an r1data output folder), whose
+        rejected rows go to ``quarantine_file`` (the CLIs' layout). A missing file, or a folder without
+        ``data/`` shards, is a ``FileNotFoundError`` saying what to give."""
+        folder = hub_layout_data(path) if os.path.isdir(path) else None
+        if not os.path.isfile(path) and folder is None:
+            what = "a folder without data/ shards" if os.path.isdir(path) else "no such input file"
+            raise FileNotFoundError(f"{what}: {path} (give a JSONL file or an r1data output folder)")
+        where, pattern = folder or (
             os.path.dirname(os.path.abspath(path)),
-            glob_pattern=exact_glob(os.path.basename(path)),
+            exact_glob(os.path.basename(path)),
+        )
+        reader = cls(
+            where,
+            glob_pattern=pattern,
             quarantine_folder=os.path.dirname(os.path.abspath(quarantine_file)),
             mapping=mapping,
         )

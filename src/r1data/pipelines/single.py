@@ -46,23 +46,13 @@ def run_file(
     from datatrove.executor.local import LocalPipelineExecutor
 
     from r1data.core.funnel import merge_stage_stats, sum_counters
-    from r1data.io.readers import RecordReader, hub_layout_data
+    from r1data.io.readers import RecordReader
     from r1data.io.writers import RecordWriter, SharedRecordWriter
 
-    folder = hub_layout_data(input_path) if os.path.isdir(input_path) else None
-    if not os.path.isfile(input_path) and folder is None:
-        what = "a folder without data/ shards" if os.path.isdir(input_path) else "no such input file"
-        raise FileNotFoundError(f"{what}: {input_path} (give a JSONL file or an r1data output folder)")
+    reader = RecordReader.for_file(input_path, quarantine)  # a file, or an output folder's shards
     output_path = os.path.abspath(output_path)
     made = [p for p in (output_path, quarantine, exclusions) if p and not os.path.exists(p)]
     os.makedirs(os.path.dirname(output_path), exist_ok=True)
-    if folder is None:
-        reader = RecordReader.for_file(input_path, quarantine)
-    else:  # an r1data output folder (or any Hub-layout dataset): its shards, each row a record
-        reader = RecordReader(
-            folder[0], glob_pattern=folder[1], quarantine_folder=os.path.dirname(os.path.abspath(quarantine))
-        )
-        reader.quarantine_filename = os.path.basename(quarantine)
     reader.show_progress = progress
     reader.progress_label = os.path.basename(input_path)
     if exclusions:
