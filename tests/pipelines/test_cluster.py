@@ -82,6 +82,11 @@ def _run_everywhere(data: dict, tmp_path: Path, tasks: int, name: str, **cluster
     return outs
 
 
+# Tests that kill or cancel a task mid-stage, or wait on a real Ray cluster, depend on the timing of a
+# 2-core machine under the rest of the suite; each gets one rerun (a failure twice in a row fails).
+TIMING = pytest.mark.flaky(reruns=1)
+
+
 def test_quickstart_gives_the_same_output_on_local_ray_and_slurm(slurm, tmp_path):
     """quickstart with only its executor changed, 3 tasks (more than the cluster's MaxArraySize)."""
     data = load_recipe(str(REPO / "recipes/quickstart.yaml")).model_dump()
@@ -103,6 +108,7 @@ def test_quickstart_gives_the_same_output_on_local_ray_and_slurm(slurm, tmp_path
         assert status["stages"][0]["records_in"] == 40 and status["stages"][1]["records_out"] == 60
 
 
+@TIMING
 def test_example_curation_recipe_gives_the_same_rows_everywhere(slurm, tmp_path, monkeypatch):
     """The Qwen2.5-Math curation recipe (verify, filters, exact and MinHash near-dedup, decontamination,
     selection) on real model outputs: every stage and datatrove's MinHash jobs on each executor."""
@@ -233,6 +239,7 @@ def _running_rank(out: Path) -> int | None:
     return running[0] if running and done else None
 
 
+@TIMING
 def test_ray_worker_killed_mid_stage_then_relaunch(tmp_path, slow_reference):
     rows, funnel = slow_reference
     out = tmp_path / "out"
@@ -275,6 +282,7 @@ def _open_files(p):
         return []
 
 
+@TIMING
 def test_slurm_task_cancelled_mid_stage_then_relaunch(slurm, tmp_path, slow_reference):
     rows, funnel = slow_reference
     out = tmp_path / "out"
@@ -319,6 +327,7 @@ def test_slurm_task_cancelled_mid_stage_then_relaunch(slurm, tmp_path, slow_refe
     assert rank in ranks and not set(ranks) & {int(k) for k in done_before}
 
 
+@TIMING
 def test_detach_submits_and_status_follows_the_run_to_its_end(slurm, tmp_path):
     data = load_recipe(str(REPO / "recipes/quickstart.yaml")).model_dump()
     recipe = tmp_path / "qs_slurm.json"
