@@ -31,8 +31,9 @@ _FIX = {
 }
 
 
-def system_refusal(exc: OSError, where: str | None = None) -> str | None:
-    """One line for an OS refusal a user can fix (``None`` for any other OSError).
+def system_refusal(exc: OSError, where: str | None = None, resumes: bool = False) -> str | None:
+    """One line for an OS refusal a user can fix (``None`` for any other OSError). ``resumes``: the
+    command keeps its finished tasks (``r1data run``), which a rerun after the fix says.
 
     >>> system_refusal(OSError(errno.ENOSPC, "No space left on device"), "outputs/q")
     'no space left on the device writing outputs/q (free space there or choose another output, then run the same command again)'
@@ -41,6 +42,8 @@ def system_refusal(exc: OSError, where: str | None = None) -> str | None:
         return None
     path = exc.filename or where
     fix = _FIX.get(exc.errno, "make it writable by this user or choose another --output")
+    if resumes and exc.errno in _FIX:
+        fix += ": finished tasks are kept"
     return _WHAT[exc.errno] + (f" writing {path}" if path else "") + f" ({fix})"
 
 
@@ -51,10 +54,9 @@ def one_line(exc: BaseException, args) -> tuple[str | None, int]:
         text = str(exc).strip()
         return (text.splitlines()[0] if text else type(exc).__name__), 2
     if isinstance(exc, OSError):
-        line = system_refusal(exc, getattr(args, "output", None) or getattr(args, "output_dir", None))
-        if line and getattr(args, "command", None) == "run" and exc.errno in _FIX:
-            line = line[:-1] + ": finished tasks are kept)"  # a run resumes; a one-file command starts over
-        return line, 2
+        where = getattr(args, "output", None) or getattr(args, "output_dir", None)
+        # a run resumes from its finished tasks; a one-file command (verify, filter) starts over
+        return system_refusal(exc, where, resumes=getattr(args, "command", None) == "run"), 2
     if isinstance(exc, RuntimeError):
         return str(exc).strip(), 1
     return None, 1
