@@ -81,3 +81,27 @@ def test_the_scan_finds_flags_and_would_catch_a_wrong_one():
     assert {"--quiet", "--log-level"} <= command_flags("mix") and {"--quiet", "--log-level"} <= command_flags(
         "train"
     )
+
+
+def test_the_reasons_page_lists_every_registered_reason():
+    from r1data.core import reasons
+
+    page = (REPO / "docs" / "reference" / "reasons.md").read_text()
+    tables = [reasons.DROPS, reasons.VERDICTS, reasons.READABILITY, reasons.GENERATION_ERRORS,
+              reasons.QUARANTINE]  # fmt: skip
+    for table in tables:
+        for name in table:
+            assert f"| `{name}` |" in page, f"reason {name} is not on the reasons page"
+
+
+def test_the_recipes_page_lists_every_field_of_every_recipe_file():
+    from r1data.core.configs import reference
+    from r1data.mix.recipe import MixRecipe
+    from r1data.pipelines.recipe import ExecutorSpec, InputSpec, Recipe, StageSpec
+    from r1data.trainers.bond import BondRecipe
+
+    page = (REPO / "docs" / "reference" / "recipes.md").read_text()
+    for cls in (Recipe, InputSpec, StageSpec, ExecutorSpec, MixRecipe, BondRecipe):
+        section = page.split(f"### {cls.__name__}\n", 1)[1].split("\n### ", 1)[0]
+        for field in reference(cls):
+            assert f"| `{field['name']}` |" in section, f"{cls.__name__}.{field['name']} is missing"

@@ -57,6 +57,7 @@ def test_the_bottom_layer_imports_nothing_else_of_r1data():
         "r1data.core.traces",
         "r1data.core.answers",
         "r1data.core.lazy",
+        "r1data.core.reasons",
     }
 
 

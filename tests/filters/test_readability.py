@@ -84,4 +84,17 @@ def test_defaults_on_real_outputs():
         counts[name.split("--")[0][:16]] = dict(c)
     assert counts["Sky-T1-math-corr"] == {"ok": 19, "repetition": 11, "truncated": 11}
     assert counts["meta-llama"]["too_short"] == 27 and counts["meta-llama"]["leaked_special_token"] == 7
-    assert counts["qwen25math7b_ins"] == {"ok": 791, "long_paragraph": 4, "code_block": 5}
+    # one degenerate sample (token soup mixing Han characters into English) is a long paragraph since
+    # Han characters count as words
+    assert counts["qwen25math7b_ins"] == {"ok": 790, "long_paragraph": 5, "code_block": 5}
+
+
+def test_length_bounds_count_words_of_scripts_written_without_spaces():
+    """A complete Chinese or Japanese chain of thought has few spaces: its length is counted by
+    character, not as one or two whitespace words (it used to be dropped as too_short)."""
+    zh = "<think>\n长方形的面积等于长乘以宽。长是8厘米，宽是5厘米，所以面积是40平方厘米。\n</think>\n\n面积是40平方厘米。"
+    ja = "<think>\n長方形の面積は縦かける横です。八かける五は四十なので、答えは四十です。\n</think>\n\n答えは40です。"
+    for text in (zh, ja):
+        assert check_readability({"text": text}, "math")["reasons"] == []
+    long_zh = "<think>\n" + "面积" * 400 + "\n</think>\n\n答案是40。"
+    assert "long_paragraph" in check_readability({"text": long_zh}, "math")["reasons"]

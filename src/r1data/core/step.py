@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 
+from r1data.core import reasons
 from r1data.core.configs import Config, option
 from r1data.core.counters import COMPLETIONS_DROPPED, RECORDS_DROPPED, named
 
@@ -49,6 +50,7 @@ class R1Step(PipelineStep):
         written, inside a copy of their record, each with its ``excluded_reason``."""
         if not completions:
             return
+        reasons.check("drop", reason)
         self.stat_update(COMPLETIONS_DROPPED, named(COMPLETIONS_DROPPED, reason), value=len(completions))
         if self.exclusion_writer is not None:
             record = {**doc.metadata, "completions": [{**c, "excluded_reason": reason} for c in completions]}
@@ -57,6 +59,7 @@ class R1Step(PipelineStep):
     def drop_record(self, doc: Document, reason: str) -> None:
         """Drop a prompt record; the completions it still has are dropped with the same reason. The
         record is written with its ``dropped_reason`` (and its completions with ``excluded_reason``)."""
+        reasons.check("drop", reason)
         completions = doc.metadata.get("completions") or []
         self.stat_update(COMPLETIONS_DROPPED, value=len(completions))
         if completions:

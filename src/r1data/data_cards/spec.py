@@ -10,7 +10,9 @@ from r1data.core.configs import Config
 
 
 class CardSpec(Config):
-    pretty_name: str | None = None
+    """What the data card says that the data cannot tell (Hub metadata, license, citation)."""
+
+    pretty_name: str | None = Field(None, description="The card's title (default: the run's name).")
     license: str | None = Field(
         None,
         description="The data's license (a Hub license id). Not set: the card says `unknown`, a warning "

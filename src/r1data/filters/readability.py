@@ -14,7 +14,7 @@ the real files in ../shared/data/model_outputs):
 * no (or an empty) summary after the reasoning;
 * leaked special tokens (``<|im_start|>``, ``<|endoftext|>``, ``<|eot_id|>``, ``</s>`` …, or a second
   ``<think>``);
-* length bounds: in tokens when a tokenizer is configured, else in whitespace words (default 10 to
+* length bounds: in tokens when a tokenizer is configured, else in words (whitespace words; Han and kana characters one word each) (default 10 to
   32,768).
 
 >>> check_readability({"text": "<think>\\nshort\\n</think>\\n\\nThe answer is 4."}, config=ReadabilityConfig(min_words=1))
@@ -33,6 +33,7 @@ from pydantic import ConfigDict
 from r1data.core.completion import cot, trace_of
 from r1data.core.configs import Config, option
 from r1data.core.traces import LEAKED_SPECIAL_TOKEN
+from r1data.filters.textnorm import word_count
 
 _FENCE = re.compile(r"^\s*```", re.M)
 _MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]*\$", re.S)
@@ -98,7 +99,7 @@ class _Length:
         return (
             len(self.tokenizer.encode(text, add_special_tokens=False))
             if self.tokenizer
-            else len(text.split())
+            else word_count(text)
         )
 
 
@@ -117,7 +118,7 @@ def check_readability(
     if "long_paragraph" in checks:
         for paragraph in re.split(r"\n\s*\n", _MATH.sub(" ", reasoning)):
             if (
-                len(paragraph.split()) > config.max_paragraph_words
+                word_count(paragraph) > config.max_paragraph_words
                 or len(paragraph) > config.max_paragraph_chars
             ):
                 reasons.append("long_paragraph")

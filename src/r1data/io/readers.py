@@ -27,6 +27,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers.base import BaseDiskReader
 from tqdm import tqdm
 
+from r1data.core import reasons
 from r1data.io.mapping import ColumnMapping, MappingError
 from r1data.io.quarantine import QuarantineSink
 from r1data.schemas.records import prompt_text
@@ -299,6 +300,7 @@ class _ValidatingReader:
     _bar = None
 
     def _quarantine(self, reason: str, detail: str, where: str, raw: Any) -> None:
+        reasons.check("quarantine", reason)
         self.stat_update("records_in", "quarantined", f"quarantined_{reason}")
         if self._bar is not None:
             self._bar.update()

@@ -44,10 +44,12 @@ from r1data.data_cards.spec import CardSpec
 
 
 class SourceSpec(Config):
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    """One curated set the mix draws from."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="The name subsets refer to it by.")
     path: str | None = Field(None, description="An r1data output folder (its data/ shards).")
     dataset: str | None = Field(None, description="A Hub dataset id (or a folder `datasets` can load).")
-    split: str = "train"
+    split: str = Field("train", description="The split to read.")
 
     @model_validator(mode="after")
     def _one(self) -> SourceSpec:
@@ -57,7 +59,9 @@ class SourceSpec(Config):
 
 
 class SubsetSpec(Config):
-    sources: list[str] = Field(min_length=1)
+    """A subset of the mix (reasoning, non-reasoning …) and its quotas."""
+
+    sources: list[str] = Field(min_length=1, description="The sources its rows come from.")
     total: int | None = Field(
         None, ge=1, description="Rows of the subset (default: the sum of domain counts)."
     )
@@ -84,18 +88,24 @@ class SubsetSpec(Config):
 
 
 class DecontamSpec(Config):
-    benchmarks: list[Any]
-    data_dir: str | None = None
-    n_gram: int = 13
+    """Drop rows whose prompt overlaps a benchmark (n-gram match)."""
+
+    benchmarks: list[Any] = Field(description="Benchmark names or files (JSONL with a question field).")
+    data_dir: str | None = Field(None, description="Where the named benchmarks' files are.")
+    n_gram: int = Field(13, description="The n-gram size of a match.")
 
 
 class MixRecipe(Config):
-    name: str
-    description: str | None = None
-    seed: int = 0
-    sources: list[SourceSpec] = Field(min_length=1)
-    subsets: dict[str, SubsetSpec] = Field(min_length=1)
-    shortage: Literal["error", "cap", "repeat"] = "error"
+    """A mix (``r1data mix MIX.yaml``): the final SFT set from several curated sets, with quotas."""
+
+    name: str = Field(description="The mix's name (the default output folder is outputs/NAME).")
+    description: str | None = Field(None, description="Free text, shown in the card.")
+    seed: int = Field(0, description="Seed of the draws under quotas and of the shuffle.")
+    sources: list[SourceSpec] = Field(min_length=1, description="The curated sets.")
+    subsets: dict[str, SubsetSpec] = Field(min_length=1, description="Subsets by name, with quotas.")
+    shortage: Literal["error", "cap", "repeat"] = Field(
+        "error", description="A quota larger than its rows: refuse, take what there is, or repeat rows."
+    )
     max_repeat: float = Field(2.0, ge=1.0, description="shortage: repeat — at most this many times each row.")
     dedup: bool = True
     decontaminate: DecontamSpec | None = None

@@ -8,6 +8,7 @@ import json
 import math
 import os
 
+from r1data.core import reasons
 from r1data.data_cards.card import render_mix_card
 from r1data.mix.recipe import MixRecipe, SourceSpec, SubsetSpec
 
@@ -93,6 +94,7 @@ def _run_mix(recipe: MixRecipe, output_dir: str) -> dict:
 
     def drop(reason: str, n: int) -> None:
         if n:
+            reasons.check("drop", reason)
             dropped[reason] = dropped.get(reason, 0) + int(n)
 
     frames, source_stats, rows_in = [], {}, 0

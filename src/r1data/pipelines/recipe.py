@@ -22,15 +22,18 @@ from r1data.data_cards.spec import CardSpec
 
 
 class InputSpec(Config):
+    """The input: a file or folder (``path``) or a dataset (``dataset``), exactly one; lines that
+    cannot be records are quarantined with their reason."""
+
     path: str | None = Field(
         None, description="File or folder (JSONL[.gz|.zst] / Parquet); package:// allowed."
     )
     glob: str | None = Field(None, description="Files to read inside a folder, e.g. '*.jsonl.gz'.")
     dataset: str | None = Field(None, description="A dataset saved on disk or a Hub dataset name.")
-    split: str = "train"
-    config: str | None = None
+    split: str = Field("train", description="With dataset: the split to read.")
+    config: str | None = Field(None, description="With dataset: the configuration (subset) to read.")
     mapping: dict[str, Any] | None = Field(None, description="Column mapping; see r1data.io.mapping.")
-    keep_unmapped: bool = False
+    keep_unmapped: bool = Field(False, description="Keep the input's columns the mapping does not name.")
     source: str | None = Field(None, description="Default 'source' for records that have none.")
     limit: int = Field(-1, description="Read at most this many records per task (-1: all).")
     max_record_bytes: int = Field(
@@ -48,8 +51,12 @@ class InputSpec(Config):
 
 
 class StepSpec(Config):
-    kind: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    """One step of a stage, written ``- kind`` or ``- kind: {params}`` (the steps reference lists them)."""
+
+    kind: str = Field(description="The step's name (see the steps reference).")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="The step's parameters, checked against its typed config."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -74,8 +81,11 @@ class NearDedupSpec(Config):
 
 
 class StageSpec(Config):
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    steps: list[StepSpec] = Field(default_factory=list)
+    """A stage: datatrove pipeline whose tasks read the previous stage's records (the first reads the
+    input) and write their own; a resumed run skips its finished tasks."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Unique; names the stage's folder.")
+    steps: list[StepSpec] = Field(default_factory=list, description="The steps, in order.")
     near_dedup: NearDedupSpec | None = Field(
         None, description="Instead of steps: near-duplicate prompt removal."
     )
@@ -177,7 +187,9 @@ class ExecutorSpec(Config):
 
 
 class OutputSpec(Config):
-    split: str = "train"
+    """What the run publishes in its output folder (a Hub dataset repository)."""
+
+    split: str = Field("train", description="The split the shards are written as.")
     records: bool = Field(
         False,
         description="Publish the last stage's records (JSONL shards) instead of SFT rows: for a stage "
@@ -199,13 +211,18 @@ class OutputSpec(Config):
 
 
 class Recipe(Config):
-    name: str
-    description: str | None = None
-    input: InputSpec
-    stages: list[StageSpec] = Field(min_length=1)
-    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
-    output: OutputSpec = Field(default_factory=OutputSpec)
-    card: CardSpec = Field(default_factory=CardSpec)
+    """A recipe (``r1data run RECIPE.yaml``): where the records come from, the stages they go
+    through, where the tasks run, and what is published."""
+
+    name: str = Field(description="The run's name (the default output folder is outputs/NAME).")
+    description: str | None = Field(None, description="Free text, shown in the card.")
+    input: InputSpec = Field(description="The records the first stage reads.")
+    stages: list[StageSpec] = Field(min_length=1, description="The stages, run in order.")
+    executor: ExecutorSpec = Field(
+        default_factory=ExecutorSpec, description="Where the tasks run (each stage may override it)."
+    )
+    output: OutputSpec = Field(default_factory=OutputSpec, description="What is published.")
+    card: CardSpec = Field(default_factory=CardSpec, description="The data card's metadata.")
 
     @field_validator("stages")
     @classmethod

@@ -9,21 +9,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from r1data.core import reasons
 from r1data.schemas.records import PromptRecord
 
-QUARANTINE_REASONS = (
-    "invalid_utf8",
-    "invalid_json",
-    "not_an_object",
-    "oversized",
-    "missing_field",
-    "wrong_type",
-    "invalid_value",
-    "mapping_error",
-    "too_deep",
-    "unreadable_file",
-    "too_many_completions",
-)
+QUARANTINE_REASONS = tuple(reasons.QUARANTINE)
 
 
 class RecordError(ValueError):
