@@ -105,3 +105,17 @@ def test_the_recipes_page_lists_every_field_of_every_recipe_file():
         section = page.split(f"### {cls.__name__}\n", 1)[1].split("\n### ", 1)[0]
         for field in reference(cls):
             assert f"| `{field['name']}` |" in section, f"{cls.__name__}.{field['name']} is missing"
+
+
+def _task_table(text: str, prefix: str) -> list[str]:
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "](" in line]
+    return [line.replace("](" + prefix, "](") for line in rows if "I want to" not in line]
+
+
+def test_the_readme_and_the_site_offer_the_same_tasks_each_one_click_from_a_page():
+    readme = _task_table((REPO / "README.md").read_text().split("## I want to", 1)[1].split("\n## ")[0], "docs/")
+    index = _task_table((REPO / "docs" / "index.md").read_text(), "")
+    assert readme == index and len(readme) >= 15
+    for row in readme:
+        for target in re.findall(r"\]\(([^)#]+)", row):
+            assert (REPO / "docs" / target).exists(), f"{target} in the I want to… table does not exist"

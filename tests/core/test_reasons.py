@@ -38,18 +38,26 @@ def _sites():
                 yield path.relative_to(SRC), node.lineno, family, node.args[position]
 
 
+def _constants(arg):
+    """The strings an argument can be: a literal, or either branch of ``a if c else b``."""
+    if isinstance(arg, ast.IfExp):
+        return [*_constants(arg.body), *_constants(arg.orelse)]
+    return [arg.value] if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else []
+
+
 def _literal_sites():
     return [
-        (f"{p}:{line}", family, arg.value)
+        (f"{p}:{line}", family, value)
         for p, line, family, arg in _sites()
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+        for value in _constants(arg)
     ]
 
 
 def test_the_scan_finds_the_sites_it_is_meant_to():
     found = {(family, name) for _, family, name in _literal_sites()}
     for expected in [("drop", "not_selected"), ("quarantine", "too_deep"), ("verdict", "tests_failed"),
-                     ("drop", "duplicate_row"), ("verdict", "judge_unparsable"), ("verdict", "well_formed")]:
+                     ("drop", "duplicate_row"), ("verdict", "judge_unparsable"), ("verdict", "well_formed"),
+                     ("verdict", "no_think_block")]:
         assert expected in found
     assert len(found) > 40
 

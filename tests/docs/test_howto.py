@@ -40,10 +40,14 @@ def blocks(page: Path) -> list[tuple[str, str, str]]:
 
 
 def command_lines(body: str) -> list[list[str]]:
-    """The ``r1data`` command lines of a shell block (``\\``-continued lines joined, comments cut)."""
+    """The ``r1data`` command lines of a shell block (``\\``-continued lines joined, comments cut,
+    ``NAME=value`` prefixes set in the environment)."""
     lines = []
     for line in body.replace("\\\n", " ").splitlines():
         words = shlex.split(line, comments=True)
+        while words and re.match(r"[A-Za-z_]\w*=", words[0]):
+            name, _, value = words.pop(0).partition("=")
+            os.environ[name] = value
         if "r1data.cli" in words:  # accelerate launch … -m r1data.cli train …
             words = ["r1data", *words[words.index("r1data.cli") + 1 :]]
         if words[:1] == ["r1data"]:
@@ -104,8 +108,17 @@ def test_the_harness_parses_and_refuses():
         parse(["r1data", "eval", "--no-such-flag"])
 
 
+@pytest.fixture
+def environ():
+    """The environment as it was, after a page set variables on its command lines."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.mark.parametrize("page", HOWTO, ids=[p.stem for p in HOWTO])
-def test_the_page_runs(page, tmp_path, monkeypatch):
+def test_the_page_runs(page, tmp_path, monkeypatch, environ):
     work = tmp_path / "r1data"
     work.mkdir()
     (work / "recipes").symlink_to(REPO / "recipes")

@@ -65,7 +65,8 @@ VERDICTS: dict[str, str] = {
     "score_below_{n}": "the quality judge scored it below the minimum",
     # R1 format (GRPO's format reward and the format verifier)
     "well_formed": "one <think> block at the start, closed, then a summary",
-    "think_not_opened": "no <think> block",
+    "no_think_block": "no <think> block",
+    "think_not_opened": "the <think> block the prompt did not open is missing its opening tag",
     "think_not_at_start": "text before the <think> block",
     "unclosed_think": "the <think> block is never closed",
     "multiple_think_blocks": "more than one <think> block",

@@ -2,7 +2,7 @@
 non-code reasoning and unreadable traces).
 
 Reasons: ``long_paragraph``, ``code_block``, ``repetition``, ``truncated``, ``no_summary``,
-``leaked_special_token``, ``too_short``, ``too_long``. Defaults (see the README for how they were set on
+``leaked_special_token``, ``too_short``, ``too_long``. Defaults (see docs/concepts/filters.md for how they were set on
 the real files in ../shared/data/model_outputs):
 
 * a paragraph (text between blank lines, math masked) longer than 300 words or 3,000 characters;

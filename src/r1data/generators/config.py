@@ -55,7 +55,7 @@ class GenerationConfig(SamplingConfig):
         None, "model name to request (required with endpoints; engine: the name recorded)"
     )
     n: int = option(1, "samples per prompt", flag="-n", ge=1)
-    method: Literal[METHODS] = option("sample", "rollout method (see README 'Rollouts')")
+    method: Literal[METHODS] = option("sample", "rollout method (see the docs' Generation page)")
     think_prefix: bool = option(False, "responses start with '<think>\\n' (endpoints: vLLM/SGLang only)")
     concurrency: int | None = option(
         None, "requests in flight (default 16); engine: records per batch (default 1024)", ge=1

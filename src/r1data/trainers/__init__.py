@@ -1,1 +1,1 @@
-"""Thin TRL trainers: ``r1data train sft | grpo | distill`` (see the README section "Training")."""
+"""Thin TRL trainers: ``r1data train sft | grpo | distill`` (see docs/how-to/train.md)."""

@@ -203,7 +203,7 @@ def _script(text: str) -> str:
 
 @dataclass(frozen=True)
 class LanguageConfig:
-    """Thresholds of the language check (defaults documented in the README)."""
+    """Thresholds of the language check (defaults documented in docs/concepts/filters.md)."""
 
     min_foreign_words: int = 3
     min_foreign_words_other_script: int = 2

@@ -4,7 +4,7 @@ rlimits bound address space per process, but not the pages of memfds, tmpfs file
 and not the sum over processes. A memory cgroup charges all of them to the run. cgroup v2 (a
 ``memory`` controller enabled in our own cgroup's ``subtree_control``) and v1 (a ``memory``
 hierarchy) are both used; where neither is writable, :func:`memory_cgroup_base` returns None and the
-sandbox relies on its other bounds (see the README: one tmpfs budget, memfd and SysV shm refused).
+sandbox relies on its other bounds (see docs/concepts/verification.md: one tmpfs budget, memfd and SysV shm refused).
 """
 
 from __future__ import annotations

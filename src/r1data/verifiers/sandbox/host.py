@@ -1,5 +1,5 @@
 """Host side of the code sandbox: util-linux ``unshare`` namespaces, a minimal read-only root, a
-seccomp filter, unprivileged uids, rlimits and a memory cgroup. The README section "Code (sandboxed)"
+seccomp filter, unprivileged uids, rlimits and a memory cgroup. docs/concepts/verification.md, "Code (sandboxed)",
 says exactly what is and is not visible inside.
 
 A warm *zygote* per host thread sits inside a network namespace with no interface up (no network,
