@@ -113,7 +113,9 @@ def _task_table(text: str, prefix: str) -> list[str]:
 
 
 def test_the_readme_and_the_site_offer_the_same_tasks_each_one_click_from_a_page():
-    readme = _task_table((REPO / "README.md").read_text().split("## I want to", 1)[1].split("\n## ")[0], "docs/")
+    readme = _task_table(
+        (REPO / "README.md").read_text().split("## I want to", 1)[1].split("\n## ")[0], "docs/"
+    )
     index = _task_table((REPO / "docs" / "index.md").read_text(), "")
     assert readme == index and len(readme) >= 15
     for row in readme:

@@ -46,18 +46,20 @@ def _constants(arg):
 
 
 def _literal_sites():
-    return [
-        (f"{p}:{line}", family, value)
-        for p, line, family, arg in _sites()
-        for value in _constants(arg)
-    ]
+    return [(f"{p}:{line}", family, value) for p, line, family, arg in _sites() for value in _constants(arg)]
 
 
 def test_the_scan_finds_the_sites_it_is_meant_to():
     found = {(family, name) for _, family, name in _literal_sites()}
-    for expected in [("drop", "not_selected"), ("quarantine", "too_deep"), ("verdict", "tests_failed"),
-                     ("drop", "duplicate_row"), ("verdict", "judge_unparsable"), ("verdict", "well_formed"),
-                     ("verdict", "no_think_block")]:
+    for expected in [
+        ("drop", "not_selected"),
+        ("quarantine", "too_deep"),
+        ("verdict", "tests_failed"),
+        ("drop", "duplicate_row"),
+        ("verdict", "judge_unparsable"),
+        ("verdict", "well_formed"),
+        ("verdict", "no_think_block"),
+    ]:
         assert expected in found
     assert len(found) > 40
 

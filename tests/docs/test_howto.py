@@ -138,7 +138,9 @@ def test_the_page_runs(page, tmp_path, monkeypatch, environ):
             command = ["bash", "-euo", "pipefail", "-c", body] if lang in ("bash", "sh") else [
                 str(BIN / "python"), "-c", body]  # fmt: skip
             done = subprocess.run(command, cwd=work, env=_env(), capture_output=True, text=True, timeout=600)
-            assert done.returncode == 0, f"{where} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            assert done.returncode == 0, (
+                f"{where} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
             ran += 1
         elif mark.startswith("parse: "):
             lines = command_lines(body)

@@ -97,9 +97,7 @@ class _Length:
 
     def __call__(self, text: str) -> int:
         return (
-            len(self.tokenizer.encode(text, add_special_tokens=False))
-            if self.tokenizer
-            else word_count(text)
+            len(self.tokenizer.encode(text, add_special_tokens=False)) if self.tokenizer else word_count(text)
         )
 
 
