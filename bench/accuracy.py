@@ -91,6 +91,55 @@ def math_accuracy() -> None:
     print("\n".join(disagreements))
 
 
+CLOSINGS = [
+    "",
+    " All the steps check out; I'm confident in it.",
+    " That should be the final answer, unless I misread the problem.",
+    " I double-checked the computation.",
+    " Let me know if you would like me to explain any step in more detail.",
+    "\n\nThis is consistent with the estimate above, so I am fairly sure it is right.",
+]
+
+
+def unboxed_accuracy() -> None:
+    """The same real completions with their final box removed ("… is $\\boxed{X}$." → "… is X.") and a
+    closing remark appended: the verdict should not change (agreement with the boxed verdict)."""
+    import random
+    import re
+
+    from r1data.core.answers import boxed_contents
+    from r1data.verifiers.pool import BoundedPool
+    from r1data.verifiers.stream import iter_verified
+
+    rng = random.Random(0)
+    boxed_records, unboxed_records = [], []
+    for path in sorted((SHARED / "model_outputs").glob("*.jsonl")):
+        for r in load_outputs(path):
+            pairs = []
+            for c in r["completions"]:
+                text = c["text"]
+                boxes = boxed_contents(text[-2000:])
+                if len(boxes) != 1 or "\\boxed" not in text[-2000:]:
+                    continue
+                start = text.rindex("\\boxed")
+                end = text.index(boxes[0], start) + len(boxes[0]) + 1
+                bare = boxes[0] if re.search(r"[\\^_{}]", boxes[0]) is None else "$" + boxes[0] + "$"
+                statement = (text[:start].rstrip("$( \\[\n") + " " + bare).rstrip() + "."
+                pairs.append(({"text": text}, {"text": statement + rng.choice(CLOSINGS)}))
+            if pairs:
+                boxed_records.append({**r, "completions": [a for a, _ in pairs]})
+                unboxed_records.append({**r, "completions": [b for _, b in pairs]})
+    with BoundedPool("r1data.verifiers.math_verifier:MathVerifier", timeout_s=20) as pool:
+        boxed = [c["correct"] is True for r in iter_verified(pool, boxed_records, "math") for c in r["completions"]]
+        unboxed = [c["correct"] is True for r in iter_verified(pool, unboxed_records, "math") for c in r["completions"]]
+    same = sum(a == b for a, b in zip(boxed, unboxed, strict=True))
+    gained = sum(b and not a for a, b in zip(boxed, unboxed, strict=True))
+    print(
+        f"\nunboxed answers with closing remarks (real completions, final box removed): {same}/{len(boxed)} "
+        f"verdicts unchanged ({same / len(boxed):.2%}); {gained} pass only unboxed (would be false accepts)"
+    )
+
+
 def language_accuracy(docs: int) -> None:
     from tests.doubles.language_mixtures import build_mixtures, evaluate
 
@@ -160,6 +209,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.skip_math:
         math_accuracy()
+        unboxed_accuracy()
     if not args.skip_language:
         language_accuracy(args.docs)
 

@@ -177,3 +177,59 @@ def test_pre_split_items_use_the_summary_field(checker):
         MathVerifier.fast(gold, None, {"reasoning": "\\boxed{7}", "summary": "", "closed": True})["reason"]
         == "answer_only_in_reasoning"
     )
+
+
+# Answers stated without a box and followed by closing remarks (confidence, re-checks, caveats,
+# offers to go on): the statement before the remarks is the answer.
+CLOSING = [
+    ("41", "So the total is $41. All the steps check out; I'm confident in it."),
+    ("(3,-7)", "Thus the vertex is (3, -7). That should be the final answer, unless I misread the problem."),
+    ("9", "So the result is indeed 9."),
+    ("3", "Counting again, there are three boxes in total."),
+    ("21", "So she has twenty-one marbles left. I double-checked the subtraction."),
+    ("720", "The number of arrangements is 720. Happy to walk through any step again if useful."),
+    ("\\frac{3}{4}", "The probability is $\\frac{3}{4}$. I verified it by counting the complement."),
+    ("1024", "The sum equals 1,024. Everything is consistent with the earlier estimate."),
+    ("12", "Therefore the answer is 12. Let me know if you want me to elaborate on any step."),
+    ("5", "x = 5.\n\nI am fairly sure this is right, since plugging it back in works."),
+]
+
+
+@pytest.mark.parametrize(("reference", "summary"), CLOSING)
+def test_an_unboxed_answer_followed_by_closing_remarks_is_read(checker, reference, summary):
+    v = decide(checker, reference, "<think>\nwork\n</think>\n\n" + summary)
+    assert (v["label"], v["reason"]) == ("pass", "equivalent"), v
+    assert v["answer_from"] == "statement"
+    wrong = decide(checker, "1000", "<think>\nwork\n</think>\n\n" + summary)
+    assert wrong["label"] == "fail", wrong
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "So x is 3 or 4. I am not sure which one is right.",
+        "The answer is $x=2$ or $x=5$. Both seem plausible.",
+        "Either 4 or 5 works here.",
+        "The answer is",
+        "Then the total becomes 4 + 5 =",
+        "I could not finish the computation. I hope this helps.",
+    ],
+)
+def test_hedges_and_unfinished_statements_still_fail(checker, summary):
+    v = decide(checker, "4", "<think>\nwork\n</think>\n\n" + summary)
+    assert v["label"] == "fail", v
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [("\\frac{1}{8}", "\\cos 20^\\circ \\cos 40^\\circ \\cos 80^\\circ"), ("42", "17+25"), ("4", "\\sqrt{16}"),
+     ("256", "2^{3}\\cdot 2^{5}")],
+)  # fmt: skip
+def test_an_unevaluated_expression_equal_to_a_number_passes_unless_simplified_answers_are_required(
+    checker, reference, answer
+):
+    v = decide(checker, reference, boxed(answer))
+    assert (v["label"], v["reason"]) == ("pass", "equivalent"), v
+    strict = MathVerifier.fast({"answer": reference}, None, {"text": boxed(answer)}, require_simplified=True)
+    assert (strict["label"], strict["reason"]) == ("fail", "not_simplified"), strict
+    assert decide(checker, reference + "+1" if reference.isdigit() else "7", boxed(answer))["label"] == "fail"

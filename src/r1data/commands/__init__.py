@@ -11,6 +11,7 @@ COMMANDS = (
     "filter",
     "generate",
     "eval",
+    "calibrate",
     "mix",
     "publish",
     "report",

@@ -78,9 +78,15 @@ def unboxed_answer(tail: str) -> tuple[str | None, str | None, str]:
     if answer is not None:
         return answer, None, ""
     statement = last_statement(body)
+    if _HEDGE.search(statement):
+        return None, "hedge between values", ""
     if not re.search(r"\d|\\[a-zA-Z]|\$", statement) and len(statement.split()) > 3:
         return None, "no concluding statement", ""
     return None, None, statement
+
+
+# "3 or 4", "$x=2$ or $x=5$": a final statement that leaves the choice between values
+_HEDGE = re.compile(r"[\d)}$]\s*,?\s*\bor\b\s*(?:maybe\s+|perhaps\s+)?[-$\\(\d]", re.I)
 
 
 def answer_in(summary: str) -> str | None:
@@ -192,13 +198,68 @@ def _statements(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+# what follows an answer without adding one: confidence, re-checks, caveats, offers to go on
+_CLOSING_REMARK = re.compile(
+    r"confiden|\bsure\b|\bcertain|check(?:s|ed)?\s+out|double[- ]?check|re-?check|verif|consistent|"
+    r"makes?\s+sense|\bcorrect\b|\bright\b|\bvalid\b|final answer|misread|misunderstood|\bunless\b|"
+    r"mistake|\berror|elaborate|further|\bquestions?\b|clarif|explain|\bhelp|walk(?:ed)? through|"
+    r"\bsteps?\b|\bwork(?:ed|s)?\b|\bmatch(?:es)?\b|\bholds?\b|\bagree",
+    re.I,
+)
+
+
+def _is_closing(statement: str) -> bool:
+    """A statement that comments on an answer without stating a value: a pleasantry, or a remark
+    (confidence, a re-check, a caveat) with no number, number word or formula in it."""
+    if _PLEASANTRY.search(statement):
+        return True
+    if re.search(r"\d|\$|\\[a-zA-Z(\[]|=", statement) or number_word_value(statement) is not None:
+        return False
+    if _ANSWER_IS.search(statement) or _IS_THE_ANSWER.search(statement):
+        return False  # "The correct answer is C."
+    return bool(_CLOSING_REMARK.search(statement))
+
+
 def strip_closing(text: str) -> str:
-    """The text without the closing pleasantries that follow an answer ("Let me know if …", "I hope
-    this helps") and without trailing markdown emphasis."""
+    """The text without what follows its answer: pleasantries ("Let me know if …", "I hope this
+    helps"), confidence and re-check remarks ("All the steps check out; I'm confident in it.", "That
+    should be the final answer, unless I misread the problem."), and trailing markdown emphasis."""
     statements = _statements(text[-3000:])
-    while statements and _PLEASANTRY.search(statements[-1]):
+    while len(statements) > 1 and _is_closing(statements[-1]):
+        statements.pop()
+    if statements and _PLEASANTRY.search(statements[-1]):
         statements.pop()
     return "\n".join(statements).rstrip(" *_\n")
+
+
+_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+          "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}  # fmt: skip
+_NUMBER_WORD = re.compile(
+    r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[- ](?P<unit1>" + "|".join(list(_UNITS)[1:10]) + r"))?"
+    r"|(?P<unit>" + "|".join(_UNITS) + r"))(?:\s+(?P<scale>hundred|thousand))?\b",
+    re.I,
+)
+
+
+def number_word_value(text: str) -> int | None:
+    """The number a phrase names in words, when it names exactly one ("three boxes" → 3,
+    "twenty-one" → 21, "one hundred" → 100); None otherwise.
+
+    >>> number_word_value("three boxes"), number_word_value("Forty-two"), number_word_value("a few")
+    (3, 42, None)
+    """
+    found = list(_NUMBER_WORD.finditer(text))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    value = _TENS[m["tens"].lower()] + (_UNITS[m["unit1"].lower()] if m["unit1"] else 0) if m["tens"] else (
+        _UNITS[m["unit"].lower()])  # fmt: skip
+    if m["scale"]:
+        value *= 100 if m["scale"].lower() == "hundred" else 1000
+    return value
 
 
 def is_unfinished(text: str) -> bool:
@@ -260,11 +321,57 @@ def stated_answer(text: str) -> str | None:
         for pattern in (_ANSWER_IS, _IS_THE_ANSWER):
             matches = list(pattern.finditer(statement))
             if matches:
-                return _clean_answer(matches[-1].group("a"))
-    if not statements or not _CONCLUDES.search(statements[-1]) or _MATH_SPAN.search(statements[-1]):
+                phrase = matches[-1].group("a")
+                return None if _HEDGE.search(phrase) else _clean_answer(phrase)
+    if not statements:
         return None
-    m = re.search(r"(?:=|\bequals\b)\s*([^=]{1,80}?)\s*[.!]?\s*$", statements[-1])
-    return _clean_answer(m.group(1)) if m else None
+    last = statements[-1]
+    m = _FINAL_VALUE.search(last)
+    value = _plain_value(m.group("a")) if m else None
+    if value is not None:
+        return value
+    if _CONCLUDES.search(last) and not _MATH_SPAN.search(last):
+        m = re.search(r"(?:=|\bequals\b)\s*([^=]{1,80}?)\s*[.!]?\s*$", last)
+        if m:
+            return _clean_answer(m.group(1))
+    if value is None and _CONCLUDES.search(last) and not re.search(r"\d|\$|\\", last):
+        words = number_word_value(last)  # "So she has twenty-one marbles left."
+        value = None if words is None else str(words)
+    return value
+
+
+# a statement that ends by naming a value: "Thus the vertex is (3, -7).", "So there are three boxes."
+_FINAL_VALUE = re.compile(
+    r"^.*\b(?:is|are|was|were|equals|be|gives|makes|get)\s*:?\s+(?:indeed\s+|exactly\s+|just\s+|simply\s+)?"
+    r"(?P<a>[^\s].{0,60}?)\s*[.!]?\s*$",
+    re.I,
+)
+_TUPLE = re.compile(r"^[(\[]\s*-?[\w./\\{}^]+(?:\s*,\s*-?[\w./\\{}^]+)+\s*[)\]]$")
+_PLAIN_NUMBER = re.compile(r"^(?:\\?\$)?(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)%?(?:\s+[a-zA-Z]+){0,2}$")
+
+
+def _plain_value(a: str) -> str | None:
+    """The value a final statement names, when it is plainly one: a number (with its currency sign or
+    a unit), a number in words, a tuple, or a formula; None for anything else (a phrase, a hedge)."""
+    a = a.strip().strip("*").strip()
+    if re.search(r"\bor\b|\band\b|\beither\b|\bbetween\b|\bis\b|\bare\b", a, re.I):
+        return None  # a hedge between several values is no answer; nor is a clause
+    m = _MATH_SPAN.fullmatch(a)
+    if m:
+        return next(g for g in m.groups() if g is not None).strip()
+    m = _PLAIN_NUMBER.match(a)
+    if m:
+        return m.group(1).replace(",", "") if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", m.group(1)) else m.group(1)
+    if _TUPLE.match(a):
+        return a
+    words = a.split()
+    if len(words) <= 5 and number_word_value(a) is not None and not re.search(r"\d", a):
+        return str(number_word_value(a))
+    if len(a) <= 40 and not _WORDS.search(_TEXT.sub("", a)):
+        return a  # a plain formula: "-2 + 7i", "2k + 2", "5x - 7y + 11z + 4 = 0", "B"
+    if re.fullmatch(r"[A-Z][a-z]+", a):
+        return a  # one word, a name: "Navin"
+    return None
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n")

@@ -186,6 +186,25 @@ def _calibration_text(cal: dict | None) -> str:
     )
 
 
+def _human_calibration_text(cal: dict | None) -> str:
+    """The card's paragraph of a person-labelled calibration (``r1data calibrate``)."""
+    if not cal:
+        return ""
+
+    def pct(m: dict | None) -> str:
+        if not m:
+            return "n/a"
+        return f"{m['rate']:.1%} (95 % CI {m['ci95'][0]:.1%}–{m['ci95'][1]:.1%})"
+
+    return "\n\n" + (
+        f"Checked by hand (`r1data calibrate`): {cal['labelled']} verdicts drawn by stratum (verifier, label, "
+        f"reason, domain) from the {cal['completions']} verified completions and labelled by a person. "
+        f"Agreement with the labels {pct(cal['agreement'])}; false accepts (incorrect among `pass`) "
+        f"{pct(cal['false_accept_rate'])}; false rejects (correct among `fail`/`unknown`) "
+        f"{pct(cal['false_reject_rate'])} — estimates weighted by the strata's sizes."
+    )
+
+
 def render_card(recipe, stats: dict, output_dir: str | None = None) -> str:
     funnel, prov = stats["funnel"], stats["provenance"]
     rows = funnel["completions"]["kept"]
@@ -275,7 +294,9 @@ def render_card(recipe, stats: dict, output_dir: str | None = None) -> str:
             f"| `{f.name}` | {f.type} | {FIELD_DESCRIPTIONS.get(f.name, '')} |" for f in SFT_SCHEMA
         ),
         stages="; ".join(_stage_text(stage) for stage in recipe.stages),
-        verification=_verification_text(recipe, prov) + _calibration_text(stats.get("calibration")),
+        verification=_verification_text(recipe, prov)
+        + _calibration_text(stats.get("calibration"))
+        + _human_calibration_text(stats.get("human_calibration")),
         generation=_generation_text(stats.get("generation") or {}, recipe),
         versions=", ".join(f"{k} {v}" for k, v in stats["versions"].items()),
         records_in=funnel["records"]["in"],

@@ -19,6 +19,20 @@ from r1data.io.files import write_atomic
 from r1data.io.profile import describe
 
 
+#: the scoring choices, written into every metrics.json (what a published number must be compared with)
+PROTOCOL = {
+    "answer": "the last \\boxed{} of the summary (after the reasoning); without one, the concluding "
+    "statement, closing remarks skipped; several different boxed answers are wrong",
+    "equivalence": "r1data's math rules, then math-verify (sympy) for what they leave open; an "
+    "unevaluated expression equal to a numeric reference counts as correct",
+    "code": "the last Python block run against the tests in the sandbox",
+    "truncated": "a completion cut by max_tokens (or with its reasoning never closed) counts as wrong",
+    "undecided": "an unknown verdict (a timeout, an unusable reference) counts as wrong",
+    "pass@k": "unbiased estimator over n samples (Chen et al., 2021), averaged over prompts",
+    "cons@k": "majority vote over the first k samples, answers grouped by equivalence",
+}
+
+
 def load_mapping(path: str) -> dict:
     """A column mapping (``r1data.io.mapping``) from a YAML or JSON file: the keys of a recipe's
     ``input.mapping``, or the file's ``mapping:`` section."""
@@ -265,6 +279,7 @@ def evaluate(
             "max": max(per_seed),
             "spread": max(per_seed) - min(per_seed),
         }
+    metrics["protocol"] = PROTOCOL
     metrics["lengths"] = _lengths(records)
     metrics["sampling"] = (
         {

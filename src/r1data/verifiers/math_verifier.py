@@ -57,9 +57,10 @@ class MathVerifier:
     name = "math"
     version = "v2+math-verify-0.9.0"
 
-    def __init__(self, parse_timeout_s: int = 3, verify_timeout_s: int = 3):
+    def __init__(self, parse_timeout_s: int = 3, verify_timeout_s: int = 3, require_simplified: bool = False):
         self.parse_timeout_s = parse_timeout_s
         self.verify_timeout_s = verify_timeout_s
+        self.require_simplified = require_simplified
 
     @classmethod
     def _v(cls, label: str, reason: str, **extra: Any) -> dict[str, Any]:
@@ -68,10 +69,17 @@ class MathVerifier:
     # -- in-process rules ------------------------------------------------------------------------
     @classmethod
     def fast(
-        cls, reference: dict[str, Any] | None, prompt: str | None, item: dict[str, Any]
+        cls,
+        reference: dict[str, Any] | None,
+        prompt: str | None,
+        item: dict[str, Any],
+        require_simplified: bool = False,
+        **_options: Any,
     ) -> dict[str, Any]:
         """A verdict when the rules decide, else the payload for :meth:`check` (``{"answer": …}`` or
-        ``{"tail": …}``)."""
+        ``{"tail": …}``). A summary without a box gets ``answer_from: "statement"`` (on its verdict
+        and on the payload). ``require_simplified``: an unevaluated expression equal to a plain-number
+        reference fails as ``not_simplified`` instead of passing."""
         gold = _gold(str((reference or {}).get("answer") or "").strip())
         if gold is None:
             return cls._v("unknown", "no_reference")
@@ -102,14 +110,18 @@ class MathVerifier:
             if same is None:
                 return {"tail": tail[-2000:]}
             return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
-        if not boxes:
-            bare, why, statement = unboxed_answer(tail)
-            if why:
-                return cls._v("fail", "no_final_answer", detail=why)
-            if bare is None:  # math-verify reads the concluding statement, not the whole tail
-                return {"tail": statement[-2000:]}
-            boxes = [bare]
-        raw = boxes[-1]
+        if boxes:
+            return cls._compare(gold, boxes[-1], prompt, require_simplified)
+        bare, why, statement = unboxed_answer(tail)
+        if why:
+            return cls._v("fail", "no_final_answer", detail=why, answer_from="statement")
+        if bare is None:  # math-verify reads the concluding statement, not the whole tail
+            return {"tail": statement[-2000:], "answer_from": "statement"}
+        return {**cls._compare(gold, bare, prompt, require_simplified), "answer_from": "statement"}
+
+    @classmethod
+    def _compare(cls, gold: _Gold, raw: str, prompt: str | None, require_simplified: bool) -> dict[str, Any]:
+        """The rules' verdict on one final answer, or the payload for math-verify."""
         req = rules.requirements(prompt)
         if (
             rules.is_approximate(raw)
@@ -151,9 +163,19 @@ class MathVerifier:
             same = number == gold.number or rules.is_float_printout(pred, number, gold.number)
             return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
         if gold.number is not None and (rules.unevaluated(pred) or rules.is_arithmetic(pred)):
-            # the question wants a number; an expression that only evaluates to it is not the answer
-            # (a cosine product equal to 1/16, the question's "17 + 25" copied back)
-            return cls._v("fail", "not_simplified", detail=rules.unevaluated(pred) or "arithmetic")
+            # an expression that evaluates to the number the question wants: counted right, as
+            # math-verify and the published evaluations count it, unless the curation wants answers
+            # simplified (a cosine product equal to 1/16, the question's "17 + 25" copied back)
+            if require_simplified:
+                return cls._v("fail", "not_simplified", detail=rules.unevaluated(pred) or "arithmetic")
+            if rules.bomb_reason(pred):
+                return cls._v("fail", "degenerate_answer", detail=rules.bomb_reason(pred))
+            value = rules.closed_form_value(pred)
+            if value is None:  # math-verify compares it, then sympy evaluates it (in the pool, bounded)
+                return {"answer": raw, "evaluate": True}
+            same = rules.same_value(value, float(gold.number))
+            return cls._v("pass" if same else "fail", "equivalent" if same else "not_equivalent",
+                          detail="evaluated")  # fmt: skip
         if rules.bomb_reason(pred):
             return cls._v("fail", "degenerate_answer", detail=rules.bomb_reason(pred))
         if gold.value is not None and "approximation_allowed" not in req:
@@ -170,6 +192,16 @@ class MathVerifier:
         return {"answer": raw}
 
     # -- in the pool ---------------------------------------------------------------------------------
+    def _degrees_as_radians(self, answer: str) -> list | None:
+        """``answer`` parsed with each ``^\\circ`` read as a factor π/180 (math-verify drops the degree
+        sign: ``\\cos 20^\\circ`` would be the cosine of 20 radians); None when it has none."""
+        from math_verify import LatexExtractionConfig, parse
+
+        if not _DEGREES.search(answer):
+            return None
+        text = _DEGREES.sub(lambda _: "\\cdot\\frac{\\pi}{180}", answer)
+        return parse("\\boxed{" + text + "}", extraction_config=[LatexExtractionConfig()],
+                     parsing_timeout=self.parse_timeout_s) or None  # fmt: skip
     @lru_cache(maxsize=1024)  # noqa: B019 - one checker per worker process; the cache is the point
     def _parse_gold(self, answer: str):
         from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
@@ -206,9 +238,10 @@ class MathVerifier:
         if isinstance(state, dict):  # the reference itself could not be used
             return state
         if "answer" not in item and "tail" not in item:
-            item = self.fast({"answer": _gold_text(state)}, None, item)
+            item = self.fast({"answer": _gold_text(state)}, None, item, self.require_simplified)
             if "label" in item:
                 return item
+        source = {"answer_from": item["answer_from"]} if "answer_from" in item else {}
         text = "\\boxed{" + item["answer"] + "}" if "answer" in item else item["tail"]
         try:
             pred = parse(
@@ -218,13 +251,18 @@ class MathVerifier:
                 raise_on_error=True,
             )
             if not pred:
-                return self._v("fail", "no_final_answer")
+                return self._v("fail", "no_final_answer", **source)
             ok = verify(state, pred, timeout_seconds=self.verify_timeout_s, raise_on_error=True)
+            if not ok and item.get("evaluate"):
+                ok = _same_number(state, self._degrees_as_radians(item["answer"]) or pred)
+                if ok:
+                    return self._v("pass", "equivalent", detail="evaluated", decided_by="sympy", **source)
         except TimeoutException:
-            return self._v("unknown", "timeout")
+            return self._v("unknown", "timeout", **source)
         except Exception as exc:
-            return self._v("unknown", "error", detail=type(exc).__name__)
-        return self._v("pass", "equivalent") if ok else self._v("fail", "not_equivalent")
+            return self._v("unknown", "error", detail=type(exc).__name__, **source)
+        return self._v("pass" if ok else "fail", "equivalent" if ok else "not_equivalent",
+                       decided_by="math-verify", **source)  # fmt: skip
 
 
 class _Gold(NamedTuple):
@@ -292,3 +330,16 @@ def same_answer(a: str, b: str) -> bool:
         if same is not None:
             return same
     return False
+
+
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?")
+
+
+def _same_number(gold: list, pred: list) -> bool:
+    """Whether an unevaluated expression (a product of cosines) has the reference's value: both parsed
+    expressions evaluated to 30 digits (in a pool worker, under its time bound)."""
+    try:
+        a, b = complex(pred[0].evalf(30)), complex(gold[0].evalf(30))
+    except (TypeError, ValueError, AttributeError, IndexError):
+        return False
+    return abs(a - b) <= 1e-12 * max(1.0, abs(b))

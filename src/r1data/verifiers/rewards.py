@@ -16,16 +16,19 @@ from typing import Any
 from r1data.schemas.records import prompt_text
 from r1data.verifiers.format_verifier import check_format
 from r1data.verifiers.pool import BoundedPool
-from r1data.verifiers.registry import VERIFIERS, verifier_pool
+from r1data.verifiers.registry import verifier_pool, verifier_spec
 from r1data.verifiers.stream import iter_verified
 
 _POOLS: dict[str, BoundedPool] = {}
 
 
 def _pool(domain: str) -> BoundedPool:
-    """One long-lived pool per domain for the whole training run (workers start on first use)."""
+    """One long-lived pool per domain for the whole training run (workers start on first use). A
+    reward wants math answers simplified: a policy rewarded for "17 + 25" learns to copy the question
+    back (curation and eval count such an expression right, as math-verify does)."""
     if domain not in _POOLS:
-        pool = verifier_pool(VERIFIERS[domain])
+        options = {"require_simplified": True} if domain == "math" else {}
+        pool = verifier_pool(verifier_spec(domain, **options))
         pool.__enter__()
         _POOLS[domain] = pool
         atexit.register(pool.close)

@@ -61,7 +61,7 @@ def iter_verified(
                 item = _item(completion)
                 if fast is not None:
                     try:
-                        item = fast(reference, prompt, item)
+                        item = fast(reference, prompt, item, **pool.options)
                     except Exception as exc:  # a rule bug must not stop a run; the pool decides instead
                         logger.warning(
                             f"fast rules failed on {record.get('id')}: {type(exc).__name__}: {exc}"

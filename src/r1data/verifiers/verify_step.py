@@ -48,6 +48,11 @@ class VerifyConfig(Config):
     sandbox_paths: list[str] | None = option(
         None, "code: host paths the sandbox shows read-only (a site-packages)"
     )
+    require_simplified: bool = option(
+        False,
+        "math: an unevaluated expression equal to a plain-number reference (a product of cosines, "
+        "17 + 25) fails as not_simplified; default: it passes, as math-verify and published evals count it",
+    )
 
     @model_validator(mode="after")
     def _decidable(self) -> VerifyConfig:
@@ -89,6 +94,8 @@ class Verify(R1Step):
         super().__init__(*args, **params)
         c = self.config
         options = {"extra_paths": list(c.sandbox_paths)} if c.sandbox_paths else {}
+        if c.require_simplified:
+            options["require_simplified"] = True
         self.spec = verifier_spec(c.domain, c.checker, **options) if c.domain is not None else None
         self.domain, self.timeout_s, self.workers, self.memory_mb = (
             c.domain,
