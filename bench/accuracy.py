@@ -122,7 +122,6 @@ def unboxed_accuracy() -> None:
                 if len(boxes) != 1 or "\\boxed" not in text[-2000:]:
                     continue
                 start = text.rindex("\\boxed")
-                end = text.index(boxes[0], start) + len(boxes[0]) + 1
                 bare = boxes[0] if re.search(r"[\\^_{}]", boxes[0]) is None else "$" + boxes[0] + "$"
                 statement = (text[:start].rstrip("$( \\[\n") + " " + bare).rstrip() + "."
                 pairs.append(({"text": text}, {"text": statement + rng.choice(CLOSINGS)}))
@@ -130,8 +129,14 @@ def unboxed_accuracy() -> None:
                 boxed_records.append({**r, "completions": [a for a, _ in pairs]})
                 unboxed_records.append({**r, "completions": [b for _, b in pairs]})
     with BoundedPool("r1data.verifiers.math_verifier:MathVerifier", timeout_s=20) as pool:
-        boxed = [c["correct"] is True for r in iter_verified(pool, boxed_records, "math") for c in r["completions"]]
-        unboxed = [c["correct"] is True for r in iter_verified(pool, unboxed_records, "math") for c in r["completions"]]
+        boxed = [
+            c["correct"] is True for r in iter_verified(pool, boxed_records, "math") for c in r["completions"]
+        ]
+        unboxed = [
+            c["correct"] is True
+            for r in iter_verified(pool, unboxed_records, "math")
+            for c in r["completions"]
+        ]
     same = sum(a == b for a, b in zip(boxed, unboxed, strict=True))
     gained = sum(b and not a for a, b in zip(boxed, unboxed, strict=True))
     print(

@@ -33,7 +33,9 @@ def _fill(sheet, labels, out):
     with open(sheet, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
-        row["human_label"] = "correct" if labels[(row["record_id"], int(row["sample_index"]))] else "incorrect"
+        row["human_label"] = (
+            "correct" if labels[(row["record_id"], int(row["sample_index"]))] else "incorrect"
+        )
     with open(out, "w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, list(rows[0]))
         writer.writeheader()

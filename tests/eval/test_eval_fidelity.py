@@ -55,7 +55,9 @@ def test_eval_scores_each_labelled_file_within_half_a_point_of_its_labels(name, 
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "mapping.yaml").write_text(MAPPING.format(benchmark=name.rsplit("--", 1)[-1][:-6]))
     out = tmp_path / "eval"
-    assert cli(["eval", str(path), "--mapping", str(tmp_path / "mapping.yaml"), "--output", str(out), "-q"]) == 0
+    assert (
+        cli(["eval", str(path), "--mapping", str(tmp_path / "mapping.yaml"), "--output", str(out), "-q"]) == 0
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     labels = [bool(s) for r in rows for s in r["score"]]
     gap = metrics["pass@1"] - sum(labels) / len(labels)

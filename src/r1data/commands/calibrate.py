@@ -44,7 +44,9 @@ def main(args: argparse.Namespace) -> int:
         jsonl, csv_path = calibration.write_sheet(sample, args.sheet)
         strata = len({r["stratum"] for r in sample})
         print(f"{len(sample)} of {len(rows)} verdicts drawn from {strata} strata")
-        print(f"sheet: {csv_path} (and {os.path.basename(jsonl)}): fill human_label with correct or incorrect,")
+        print(
+            f"sheet: {csv_path} (and {os.path.basename(jsonl)}): fill human_label with correct or incorrect,"
+        )
         print(f"then: r1data calibrate {args.source} --labels {csv_path}")
         return 0
     result = calibration.measure(calibration.read_sheet(args.labels), args.labels)

@@ -361,7 +361,11 @@ def _plain_value(a: str) -> str | None:
         return next(g for g in m.groups() if g is not None).strip()
     m = _PLAIN_NUMBER.match(a)
     if m:
-        return m.group(1).replace(",", "") if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", m.group(1)) else m.group(1)
+        return (
+            m.group(1).replace(",", "")
+            if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", m.group(1))
+            else m.group(1)
+        )
     if _TUPLE.match(a):
         return a
     words = a.split()

@@ -87,7 +87,9 @@ def verdict_rows(source: str) -> list[dict]:
                     "record_id": str(record.get("id", "")),
                     "sample_index": c.get("sample_index", position),
                     "domain": domain,
-                    "stratum": "/".join([str(v.get("verifier")), str(v.get("label")), str(v.get("reason")), domain])
+                    "stratum": "/".join(
+                        [str(v.get("verifier")), str(v.get("label")), str(v.get("reason")), domain]
+                    )
                     + ("/judge_overruled" if overruled else ""),
                     "verifier": v.get("verifier"),
                     "label": v.get("label"),
@@ -128,7 +130,10 @@ def write_sheet(sample: list[dict], folder: str) -> tuple[str, str]:
 
     os.makedirs(folder, exist_ok=True)
     jsonl = os.path.join(folder, "sheet.jsonl")
-    write_atomic(jsonl, "".join(json.dumps({k: r[k] for k in COLUMNS}, ensure_ascii=False) + "\n" for r in sample).encode())
+    write_atomic(
+        jsonl,
+        "".join(json.dumps({k: r[k] for k in COLUMNS}, ensure_ascii=False) + "\n" for r in sample).encode(),
+    )
     path = os.path.join(folder, "sheet.csv")
     with open(path + ".tmp", "w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS)

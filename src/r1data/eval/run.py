@@ -18,7 +18,6 @@ from r1data.eval.metrics import mean_and_se, summarise
 from r1data.io.files import write_atomic
 from r1data.io.profile import describe
 
-
 #: the scoring choices, written into every metrics.json (what a published number must be compared with)
 PROTOCOL = {
     "answer": "the last \\boxed{} of the summary (after the reasoning); without one, the concluding "

@@ -202,6 +202,7 @@ class MathVerifier:
         text = _DEGREES.sub(lambda _: "\\cdot\\frac{\\pi}{180}", answer)
         return parse("\\boxed{" + text + "}", extraction_config=[LatexExtractionConfig()],
                      parsing_timeout=self.parse_timeout_s) or None  # fmt: skip
+
     @lru_cache(maxsize=1024)  # noqa: B019 - one checker per worker process; the cache is the point
     def _parse_gold(self, answer: str):
         from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
