@@ -5,12 +5,19 @@ a delay past the client's timeout, a connection reset, malformed JSON. Capacity 
 (``max_concurrent``) with a fixed ``latency_s`` per request, for throughput benchmarks. A ``reply``
 function ``prompt -> (status, text)`` scripts the answers instead (the judge tests; ``text`` may be a
 whole choice, ``{"message": {...}, "finish_reason": ...}``, for replies of other shapes); every request is
-logged in ``log`` (path, Authorization header, model, prompt)."""
+logged in ``log`` (path, Authorization header, model, prompt — the last message —, the user message,
+max_tokens, seed, the continued prefix). A
+``writer`` function ``(prompt, seed) -> text`` makes it a server that honours ``max_tokens`` as a model
+does: the answer is the writer's text cut after ``max_tokens`` tokens (a token: a word with the space
+before it), ``finish_reason: length`` when cut; with ``continue_final_message`` the last (assistant)
+message is the start of the answer and the rest of the writer's text follows it (a start the writer
+would not write — a forced ``</think>`` — gets the writer's summary)."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import socket
 import threading
 import time
@@ -28,9 +35,10 @@ class FakeChatServer:
         stall_s: float = 3.0,
         always_fail: str | None = None,
         reply=None,
+        writer=None,
     ):
         self.fault_rate, self.faults, self.latency_s, self.stall_s = fault_rate, faults, latency_s, stall_s
-        self.always_fail, self.reply = always_fail, reply
+        self.always_fail, self.reply, self.writer = always_fail, reply, writer
         self.log: list[dict] = []
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
@@ -45,6 +53,8 @@ class FakeChatServer:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 prompt = body["messages"][-1]["content"]
+                continued = body["messages"][-1]["content"] if body.get("continue_final_message") else ""
+                user = next((m["content"] for m in reversed(body["messages"]) if m["role"] == "user"), prompt)
                 with server.lock:
                     server.requests += 1
                     server.log.append(
@@ -53,11 +63,18 @@ class FakeChatServer:
                             "auth": self.headers.get("Authorization"),
                             "model": body.get("model"),
                             "prompt": prompt,
+                            "user": user,
+                            "max_tokens": body.get("max_tokens"),
+                            "seed": body.get("seed"),
+                            "continued": continued,
                         }
                     )
                     fault = (
                         server.rng.choice(server.faults) if server.rng.random() < server.fault_rate else None
                     )
+                if server.writer is not None:
+                    self._write(server.writer(user, body.get("seed", 0)), continued, body, user)
+                    return
                 if server.reply is not None:  # scripted answers
                     status, text = server.reply(prompt)
                     if status != 200:
@@ -96,6 +113,23 @@ class FakeChatServer:
                     f"<think>\nthinking about: {prompt[:40]}\n</think>\n\nanswer #{seed} $\\boxed{{4}}$",
                     prompt,
                 )
+
+            def _write(self, full, continued, body, prompt):
+                if full.startswith(continued):
+                    rest = full[len(continued) :]
+                else:  # a start it would not write (a forced </think>): its summary
+                    rest = full.split("</think>", 1)[-1].lstrip("\n")
+                tokens = re.findall(r"\s*\S+", rest)
+                budget = body.get("max_tokens") or len(tokens)
+                text = "".join(tokens[:budget])
+                finish = "length" if len(tokens) > budget else "stop"
+                payload = {
+                    "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+                    "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": min(budget, len(tokens))},
+                }
+                with server.lock:
+                    server.served += 1
+                self._send(200, json.dumps(payload).encode())
 
             def _answer(self, text, prompt, choice=None):
                 choice = choice or {

@@ -70,10 +70,13 @@ class ConfigError(ValueError):
     """A config value that does not fit its field, in one line."""
 
 
-def option(default: Any = None, help: str = "", *, flag: Any = _DEFAULT_FLAG, **constraints: Any) -> Any:
-    """A config field: its default, help text, command-line spelling and bounds (``ge``, ``le`` …)."""
-    extra = None if flag is _DEFAULT_FLAG else {"flag": flag}
-    return Field(default, description=help, json_schema_extra=extra, **constraints)
+def option(
+    default: Any = None, help: str = "", *, flag: Any = _DEFAULT_FLAG, nargs: str | None = None, **constraints: Any
+) -> Any:
+    """A config field: its default, help text, command-line spelling and bounds (``ge``, ``le`` …);
+    ``nargs="+"``: a list flag that takes several values at once (``--max-tokens 16384 32768``)."""
+    extra = ({} if flag is _DEFAULT_FLAG else {"flag": flag}) | ({"nargs": nargs} if nargs else {})
+    return Field(default, description=help, json_schema_extra=extra or None, **constraints)
 
 
 class ConfigField(NamedTuple):
@@ -232,6 +235,10 @@ def add_config_arguments(parser, cls, group: str | None = None) -> argparse.Argu
                 kwargs.update(action="store_true", default=False)
         elif kind in (list, tuple):
             kwargs.update(action="append", default=None)
+            nargs = (f.info.json_schema_extra or {}).get("nargs")
+            if nargs:  # several values after one flag (and the flag repeated), typed as the items
+                (item, *_) = typing.get_args(_unwrap(f.info.annotation)[0]) or (str,)
+                kwargs.update(action="extend", nargs=nargs, type=item if item in (int, float) else str)
             if _choices(f.info.annotation):
                 kwargs["choices"] = _choices(f.info.annotation)
         else:

@@ -332,6 +332,23 @@ def _generation_text(generation: dict, recipe) -> str:
     failures = C.by_reason(generation, "request_failures")
     if failures:
         text += " Requests that failed for good, by reason: " + _inline(failures) + "."
+    return text + _ladder_text(generation)
+
+
+def _ladder_text(generation: dict) -> str:
+    """The budget ladder's accounting: cuts per budget, rescues by mode, their tokens, forced closes."""
+    cut = {int(k): int(v) for k, v in C.by_reason(generation, "truncated_at").items() if v}
+    if not cut:
+        return ""
+    text = " Budget ladder: samples cut at " + ", ".join(f"{b} tokens: {n}" for b, n in sorted(cut.items()))
+    rescued = {k: int(v) for k, v in C.by_reason(generation, "rescued").items() if v}
+    if rescued:
+        text += "; rescued by " + ", ".join(f"{mode} {n}" for mode, n in sorted(rescued.items()))
+        text += f"; {int(generation.get('tokens_rescue', 0))} completion tokens spent on rescues"
+    text += "."
+    forced = int(generation.get("forced_close_rows", 0))
+    if generation.get("forced_close"):
+        text += f" {forced} of the published rows had their reasoning closed by force (`forced_close`)."
     return text
 
 

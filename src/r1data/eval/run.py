@@ -25,7 +25,9 @@ PROTOCOL = {
     "equivalence": "r1data's math rules, then math-verify (sympy) for what they leave open; an "
     "unevaluated expression equal to a numeric reference counts as correct",
     "code": "the last Python block run against the tests in the sandbox",
-    "truncated": "a completion cut by max_tokens (or with its reasoning never closed) counts as wrong",
+    "truncated": "a completion cut by max_tokens (or with its reasoning never closed) counts as wrong; "
+    "with --on-truncation close (not the default) a cut reasoning is closed and its summary asked for, "
+    "the sample marked forced_close",
     "undecided": "an unknown verdict (a timeout, an unusable reference) counts as wrong",
     "pass@k": "unbiased estimator over n samples (Chen et al., 2021), averaged over prompts",
     "cons@k": "majority vote over the first k samples, answers grouped by equivalence",
@@ -132,7 +134,7 @@ def generate(records: list[dict], output_dir: str, config, seeds: list[int] | No
         cache, done = RequestCache(out + ".cache.sqlite"), []
         try:
             for record, reasons in generate_records(
-                prompts, backend, rollout, c.params(), cache, c.requests_at_once
+                prompts, backend, rollout, c.params(), cache, c.requests_at_once, ladder=c.ladder()
             ):
                 if reasons:
                     failed[record["id"]] = reasons
@@ -283,7 +285,8 @@ def evaluate(
     metrics["sampling"] = (
         {
             f: getattr(generation, f)
-            for f in ("max_tokens", "temperature", "top_p", "think_prefix", "n", "model", "vllm_model")
+            for f in ("max_tokens", "on_truncation", "temperature", "top_p", "think_prefix", "n", "model",
+                      "vllm_model")
         }
         if generation is not None and (generation.endpoints or generation.vllm_model)
         else None

@@ -76,6 +76,8 @@ class FormatR1(R1Step):
                     self.drop_completions(doc, [c], reason)
                     continue
                 row = self._row(record, c, c.get("sample_index", position), trace)
+                if c.get("forced_close"):  # the budget ladder closed its reasoning (the card counts them)
+                    self.stat_update("generation_forced_close_rows")
                 yield Document(text=trace.summary, id=row["id"], metadata=row)
             if not record.get("completions"):
                 self.stat_update("records_without_completions")

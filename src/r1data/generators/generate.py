@@ -29,6 +29,7 @@ from typing import Any
 
 from r1data.generators.rollouts import Request, Rollout
 from r1data.llm.client import ChatClient, GenerationError
+from r1data.llm.ladder import Ladder, Step
 
 
 class RequestCache:
@@ -81,10 +82,30 @@ class GenerationStats:
     tokens_completion_sent: int = 0  # of requests answered in this run (not from the cache): the rate's
     failures_by_reason: collections.Counter = field(default_factory=collections.Counter)
     seconds: float = 0.0
+    # the budget ladder: samples cut at each budget, samples a step up rescued (by mode), the
+    # completion tokens spent on steps up, samples whose reasoning was closed
+    truncated_by_budget: collections.Counter = field(default_factory=collections.Counter)
+    rescued_by_mode: collections.Counter = field(default_factory=collections.Counter)
+    tokens_rescue: int = 0
+    forced_close: int = 0
+
+    def count(self, completion: dict[str, Any]) -> None:
+        """Add a finished sample's ladder to the accounting."""
+        steps = completion.get("ladder") or []
+        for entry in steps or [{"budget": None, "finish_reason": completion.get("finish_reason")}]:
+            if entry["finish_reason"] == "length" and entry["budget"] is not None:
+                self.truncated_by_budget[entry["budget"]] += 1
+        if len(steps) > 1:
+            self.tokens_rescue += sum(e["completion_tokens"] or 0 for e in steps[1:])
+            if completion.get("finish_reason") != "length":
+                self.rescued_by_mode[steps[-1]["mode"]] += 1
+        self.forced_close += bool(completion.get("forced_close"))
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "failures_by_reason"}
-        out["failures_by_reason"] = dict(self.failures_by_reason)
+        counters = ("failures_by_reason", "truncated_by_budget", "rescued_by_mode")
+        out = {k: v for k, v in self.__dict__.items() if k not in counters}
+        for name in counters:
+            out[name] = dict(getattr(self, name))
         out["completion_tokens_per_s"] = completion_rate(self.tokens_completion_sent, self.seconds)
         return out
 
@@ -96,13 +117,17 @@ def completion_rate(tokens_sent: float, seconds: float) -> float:
 
 
 def _completion(result: dict[str, Any], sample_index: int, model: str) -> dict[str, Any]:
-    return {
+    out = {
         "text": result["text"],
         "finish_reason": result["finish_reason"],
         "tokens": result.get("tokens") or {},
         "model": model,
         "sample_index": sample_index,
     }
+    for key in ("ladder", "forced_close"):  # how a cut sample went up the budget ladder
+        if key in result:
+            out[key] = result[key]
+    return out
 
 
 def _endpoint_call(client: ChatClient, request: Request, params: dict[str, Any]) -> dict[str, Any]:
@@ -115,8 +140,12 @@ def _endpoint_call(client: ChatClient, request: Request, params: dict[str, Any])
     messages = [*request.messages, {"role": "assistant", "content": request.prefix}]
     body = {**params, "continue_final_message": True, "add_generation_prompt": False}
     result = client.complete(messages, body)
-    if result.pop("reasoning_parsed", False) and request.prefix.strip() == "<think>":
-        return result  # a server with a reasoning parser returned the block whole: nothing to put back
+    if result.pop("reasoning_parsed", False):
+        if request.prefix.strip() == "<think>":
+            return result  # a server with a reasoning parser returned the block whole: nothing to put back
+        if request.prefix.rfind("<think>") > request.prefix.rfind("</think>"):
+            # a continued reasoning block, given back as reasoning_content: it is already open
+            result["text"] = result["text"].removeprefix("<think>\n")
     return {**result, "text": request.prefix + result["text"]}
 
 
@@ -128,6 +157,7 @@ def generate_records(
     cache: RequestCache,
     concurrency: int = 16,
     stats: GenerationStats | None = None,
+    ladder: Ladder | None = None,
 ) -> Iterator[tuple[dict[str, Any], list[str]]]:
     """Yield ``(record, failure_reasons)`` in input order; ``failure_reasons`` is empty when every
     request of the record came back (then the rollout has put the responses into the record).
@@ -135,7 +165,8 @@ def generate_records(
     ``backend`` is a :class:`ChatClient` (requests run ``concurrency`` at a time, the window slides
     so that the servers stay busy) or a batched engine such as :class:`~.engine.VLLMEngine`
     (``concurrency`` records per ``generate`` call, the samples of a prompt as one request with ``n``).
-    An int ``rollout`` means ``n`` plain samples with R1 conventions."""
+    An int ``rollout`` means ``n`` plain samples with R1 conventions. ``ladder``: what a sample cut by
+    its budget gets (:mod:`r1data.llm.ladder`; default: nothing)."""
     if isinstance(rollout, int):
         rollout = Rollout(rollout)
     stats = stats or GenerationStats()
@@ -151,7 +182,8 @@ def generate_records(
                 continue
             tokens = outcome.get("tokens") or {}
             stats.tokens_prompt += tokens.get("prompt") or 0
-            stats.tokens_completion += tokens.get("completion") or 0
+            stats.tokens_completion += tokens.get("spent", tokens.get("completion")) or 0
+            stats.count(outcome)
             completions.append(_completion(outcome, sample_index, model))
         if reasons:
             stats.prompts_failed += 1
@@ -163,20 +195,36 @@ def generate_records(
 
     def keyed(record: dict) -> list[tuple[Request, str]]:
         stats.prompts_in += 1
-        return [
-            (
-                r,
-                RequestCache.key(
-                    model, r.messages + ([{"prefix": r.prefix}] if r.prefix else []), params, r.sample_index
-                ),
-            )
-            for r in rollout.requests(record)
-        ]
+        return [(r, _key(model, r, params)) for r in rollout.requests(record)]
 
+    climb = _Climb(ladder or Ladder([params.get("max_tokens") or 0]), model, params)
     if getattr(backend, "batched", False):
-        yield from _batched(records, backend, params, cache, max(1, concurrency), stats, keyed, finish)
+        yield from _batched(records, backend, params, cache, max(1, concurrency), stats, keyed, finish, climb)
     else:
-        yield from _threaded(records, backend, params, cache, max(1, concurrency), stats, keyed, finish)
+        yield from _threaded(records, backend, params, cache, max(1, concurrency), stats, keyed, finish, climb)
+
+
+def _key(model: str, request: Request, params: dict[str, Any]) -> str:
+    messages = request.messages + ([{"prefix": request.prefix}] if request.prefix else [])
+    return RequestCache.key(model, messages, params, request.sample_index)
+
+
+@dataclass
+class _Climb:
+    """The follow-up requests of cut samples, for both backends."""
+
+    ladder: Ladder
+    model: str
+    params: dict[str, Any]
+
+    def follow_up(self, request: Request, result: dict[str, Any]) -> tuple[Request, Step, str] | None:
+        """The next request of a cut sample, with its step and cache key (None: it stays as it is)."""
+        step = self.ladder.next_step(request.prefix, _sample_params(self.params, request.sample_index), result)
+        if step is None:
+            return None
+        follow = Request(request.messages, request.sample_index, step.prefix)
+        # the step's own parameters (seed included) key the cache: a resumed run asks nothing twice
+        return follow, step, _key(self.model, follow, {**step.params, "ladder_step": step.mode})
 
 
 def _sample_params(params: dict[str, Any], sample_index: int) -> dict[str, Any]:
@@ -185,20 +233,27 @@ def _sample_params(params: dict[str, Any], sample_index: int) -> dict[str, Any]:
     return {**params, "seed": params["seed"] + sample_index}  # distinct, reproducible samples
 
 
-def _threaded(records, client, params, cache, concurrency, stats, keyed, finish):
+def _threaded(records, client, params, cache, concurrency, stats, keyed, finish, climb):
     lock = threading.Lock()
 
-    def one(request: Request, key: str) -> dict[str, Any]:
+    def fetch(request: Request, request_params: dict[str, Any], key: str) -> dict[str, Any]:
         cached = cache.get(key)
         if cached is not None:
             with lock:
                 stats.requests_cached += 1
             return cached
-        result = _endpoint_call(client, request, _sample_params(params, request.sample_index))
+        result = _endpoint_call(client, request, request_params)
         with lock:
             stats.requests_sent += 1
             stats.tokens_completion_sent += (result.get("tokens") or {}).get("completion") or 0
         cache.put(key, result)
+        return result
+
+    def one(request: Request, key: str) -> dict[str, Any]:
+        result = fetch(request, _sample_params(params, request.sample_index), key)
+        while (up := climb.follow_up(request, result)) is not None:
+            follow, step, follow_key = up
+            result = climb.ladder.merge(result, fetch(follow, step.params, follow_key), step)
         return result
 
     def outcomes(futures: list[Future]) -> list[dict | GenerationError]:
@@ -225,7 +280,7 @@ def _threaded(records, client, params, cache, concurrency, stats, keyed, finish)
             yield finish(record, outcomes(futures))
 
 
-def _batched(records, engine, params, cache, batch_records, stats, keyed, finish):
+def _batched(records, engine, params, cache, batch_records, stats, keyed, finish, climb):
     """Chunks of records → one engine call each; the uncached samples of one conversation go as one
     request with ``n`` (seeded from the first missing sample when a seed is set)."""
     from r1data.llm.engine import EngineRequest
@@ -258,8 +313,34 @@ def _batched(records, engine, params, cache, batch_records, stats, keyed, finish
                 stats.tokens_completion_sent += (outcome[index].get("tokens") or {}).get("completion") or 0
                 cache.put(key, outcome[index])
                 results[i][j] = outcome[index]
+        climb_batch(chunk, results)
         for (record, _), row in zip(chunk, results, strict=True):
             yield finish(record, row)
+
+    def climb_batch(chunk, results) -> None:
+        """Take every cut sample of the chunk one step up, all at once, until none goes further."""
+        while True:
+            pending = []
+            for (_, requests), row in zip(chunk, results, strict=True):
+                for j, (request, _) in enumerate(requests):
+                    if isinstance(row[j], dict) and (up := climb.follow_up(request, row[j])) is not None:
+                        pending.append((row, j, *up))
+            if not pending:
+                return
+            asked = [(row, j, follow, step, key) for row, j, follow, step, key in pending if cache.get(key) is None]
+            for row, j, _, step, key in pending:
+                if cache.get(key) is not None:
+                    stats.requests_cached += 1
+                    row[j] = climb.ladder.merge(row[j], cache.get(key), step)
+            batch = [EngineRequest(follow.messages, follow.prefix, 1, step.params) for _, _, follow, step, _ in asked]
+            for (row, j, _, step, key), outcome in zip(asked, engine.generate(batch), strict=True):
+                if isinstance(outcome, GenerationError):
+                    row[j] = outcome
+                    continue
+                stats.requests_sent += 1
+                stats.tokens_completion_sent += (outcome[0].get("tokens") or {}).get("completion") or 0
+                cache.put(key, outcome[0])
+                row[j] = climb.ladder.merge(row[j], outcome[0], step)
 
     chunk: list[tuple[dict, list[tuple[Request, str]]]] = []
     for record in records:

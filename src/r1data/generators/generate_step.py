@@ -50,7 +50,9 @@ class Generate(R1Step):
             ``reflect_verify`` | ``reformat`` | ``refine`` (``template``: another template file) |
             ``router`` (``patterns``: trivial-prompt patterns file, ``cot_template``).
         think_prefix: make responses start with ``<think>\\n`` (R1 advice; endpoints: vLLM/SGLang only).
-        max_tokens / temperature / top_p / seed: sampling (R1 defaults: 0.6 and 0.95).
+        max_tokens / temperature / top_p / seed: sampling (R1 defaults: 0.6 and 0.95). Several
+            ``max_tokens`` make a budget ladder; ``on_truncation`` (drop | continue | resample | close)
+            says what a cut sample gets (:mod:`r1data.llm.ladder`).
         concurrency: requests in flight per task (default 16); engine: records per ``generate`` call
             (default 1024: vLLM schedules its own batches and wants many requests at once).
         cache_dir: where each task keeps its request cache (``<rank>.sqlite``); a relaunch resumes.
@@ -94,6 +96,7 @@ class Generate(R1Step):
                 cache,
                 self.config.requests_at_once,
                 stats,
+                ladder=self.config.ladder(),
             ):
                 doc = stream_of.document(record)
                 if reasons:
@@ -115,3 +118,9 @@ class Generate(R1Step):
             self.stat_update("generation_seconds", value=round(stats.seconds, 3))
             for reason, count in stats.failures_by_reason.items():
                 self.stat_update(f"generation_request_failures_{reason}", value=count)
+            for budget, count in stats.truncated_by_budget.items():
+                self.stat_update(f"generation_truncated_at_{budget}", value=count)
+            for mode, count in stats.rescued_by_mode.items():
+                self.stat_update(f"generation_rescued_{mode}", value=count)
+            self.stat_update("generation_tokens_rescue", value=stats.tokens_rescue)
+            self.stat_update("generation_forced_close", value=stats.forced_close)
