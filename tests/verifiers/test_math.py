@@ -192,6 +192,8 @@ CLOSING = [
     ("1024", "The sum equals 1,024. Everything is consistent with the earlier estimate."),
     ("12", "Therefore the answer is 12. Let me know if you want me to elaborate on any step."),
     ("5", "x = 5.\n\nI am fairly sure this is right, since plugging it back in works."),
+    ("1000.99", "So the price is 1,000.99€. That matches the receipt."),
+    ("3.5", "Thus the area is 3.5 m². I double-checked it."),
 ]
 
 

@@ -347,7 +347,10 @@ _FINAL_VALUE = re.compile(
     re.I,
 )
 _TUPLE = re.compile(r"^[(\[]\s*-?[\w./\\{}^]+(?:\s*,\s*-?[\w./\\{}^]+)+\s*[)\]]$")
-_PLAIN_NUMBER = re.compile(r"^(?:\\?\$)?(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)%?(?:\s+[a-zA-Z]+){0,2}$")
+# a number with its currency sign or unit: "$41", "1,000.99€", "12 cm", "3.5 m²" (not "5x": a variable)
+_PLAIN_NUMBER = re.compile(
+    r"^(?:\\?\$|[€£¥])?(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)(?:[€£¥%°]|[a-zA-Z]{1,2}[²³])?(?:\s+[a-zA-Z²³]+){0,2}$"
+)
 
 
 def _plain_value(a: str) -> str | None:
