@@ -278,7 +278,8 @@ stages:
           model: tiny
           n: 2
           think_prefix: true
-          max_tokens: 200
+          max_tokens: [40, 200]   # every answer is cut at 40 and continued: the rows are the uncut ones
+          on_truncation: continue
           seed: 3
           engine: {{dtype: float32, max_model_len: 4096, enforce_eager: true}}
       - parse_traces
@@ -294,8 +295,40 @@ stages:
     stats = json.loads((out / "stats.json").read_text())
     assert stats["funnel"]["completions"]["in"] == 12 and stats["funnel"]["completions"]["kept"] == 10
     assert stats["funnel"]["records"]["dropped_by_reason"]["generation_failed_prompt_too_long"] == 1
-    assert stats["generation"]["requests_sent"] == 12
+    assert stats["generation"]["requests_sent"] == 12 + 12  # every sample was cut, and continued once
+    assert stats["generation"]["truncated_at_40"] == 12 and stats["generation"]["rescued_continue"] == 12
     assert stats["generation"]["request_failures_prompt_too_long"] == 2
     rows = rows_of(str(out))
     assert sorted({r["prompt_id"] for r in rows}) == sorted(set(MATH_ANSWERS) - {"rs-sq"})
     assert all(r["messages"][-1]["content"] == expected_math(r["prompt_id"]) for r in rows)
+
+
+def test_the_budget_ladder_against_the_real_server(vllm_server):
+    """A budget that cuts every answer: continue (vLLM's continue_final_message) rebuilds exactly the
+    answer one uncut request gives; close forces the end of the reasoning and gets a summary; only the
+    cut samples are asked again."""
+    from r1data.generators.generate import GenerationStats, RequestCache, generate_records
+    from r1data.llm.client import ChatClient, EndpointConfig
+    from r1data.llm.ladder import Ladder
+
+    records = read_jsonl(REASONING)
+    client = ChatClient(EndpointConfig([vllm_server], SERVED_NAME, retries=1))
+    params = {"max_tokens": 24, "temperature": 0.0}
+
+    def run(ladder):
+        stats = GenerationStats()
+        out = generate_records(records, client, Rollout(1, think_prefix=True), {**params, "max_tokens": ladder.rungs[0]},
+                               RequestCache(None), 8, stats, ladder=ladder)  # fmt: skip
+        return {r["id"]: r["completions"][0] for r, reasons in out if not reasons}, stats
+
+    uncut, _ = run(Ladder([400]))
+    assert all(c["finish_reason"] == "stop" for c in uncut.values())
+    continued, stats = run(Ladder([24, 400], "continue"))
+    assert {k: c["text"] for k, c in continued.items()} == {k: c["text"] for k, c in uncut.items()}
+    assert stats.requests_sent == 2 * len(records) and stats.truncated_by_budget == {24: len(records)}
+    assert all(c["tokens"]["completion"] == uncut[k]["tokens"]["completion"] for k, c in continued.items())
+    closed, stats = run(Ladder([24], "close", close_tokens=64))
+    assert stats.forced_close == len(records)
+    for key, c in closed.items():  # the cut reasoning, closed, then whatever summary the model writes
+        assert c["forced_close"] and c["text"].startswith(continued[key]["text"][:20])
+        assert "\n</think>\n\n" in c["text"] and c["ladder"][-1]["mode"] == "close"

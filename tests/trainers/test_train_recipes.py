@@ -99,7 +99,7 @@ def test_bond_recipe_steps_parse_with_the_commands_they_run(path, monkeypatch):
         args = make_parser().parse_args(["eval", "in.jsonl", *recipe.eval_argv("policy", "out", sampling)])
         config = config_from_args(GenerationConfig, args, think_prefix=not args.no_think_prefix)
         assert config.vllm_model == "policy" and config.n == sampling["n"]
-        assert config.max_tokens == sampling["max_tokens"]
+        assert config.max_tokens == [sampling["max_tokens"]]  # one budget: a ladder of one rung
     argv = [
         *_train_argv(recipe.train),
         "--model_name_or_path",

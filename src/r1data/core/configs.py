@@ -284,7 +284,7 @@ def config_argv(cls, values: dict[str, Any]) -> list[str]:
                     or ("--no-" if default else "--") + name.replace("_", "-")
                 )
         elif kind in (list, tuple):
-            for item in [value] if isinstance(value, str) else value:
+            for item in value if isinstance(value, list | tuple) else [value]:
                 argv += [f.flag, str(item)]
         elif value is not None:
             argv += [f.flag, str(value)]
