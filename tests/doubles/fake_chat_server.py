@@ -125,7 +125,10 @@ class FakeChatServer:
                 finish = "length" if len(tokens) > budget else "stop"
                 payload = {
                     "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": finish}],
-                    "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": min(budget, len(tokens))},
+                    "usage": {
+                        "prompt_tokens": len(prompt.split()),
+                        "completion_tokens": min(budget, len(tokens)),
+                    },
                 }
                 with server.lock:
                     server.served += 1

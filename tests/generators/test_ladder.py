@@ -37,7 +37,9 @@ def run(server, ladder, cache_path=None, seed=0):
     client = ChatClient(EndpointConfig([server.url], "teacher", retries=2, backoff_s=0.01, timeout_s=5))
     stats = GenerationStats()
     params = {"max_tokens": ladder.rungs[0], "temperature": 0.6, "top_p": 0.95, "seed": seed}
-    out = list(generate_records(records(), client, 1, params, RequestCache(cache_path), 4, stats, ladder=ladder))
+    out = list(
+        generate_records(records(), client, 1, params, RequestCache(cache_path), 4, stats, ladder=ladder)
+    )
     return {r["id"]: r["completions"][0] for r, reasons in out if not reasons}, stats
 
 

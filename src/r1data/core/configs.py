@@ -71,7 +71,12 @@ class ConfigError(ValueError):
 
 
 def option(
-    default: Any = None, help: str = "", *, flag: Any = _DEFAULT_FLAG, nargs: str | None = None, **constraints: Any
+    default: Any = None,
+    help: str = "",
+    *,
+    flag: Any = _DEFAULT_FLAG,
+    nargs: str | None = None,
+    **constraints: Any,
 ) -> Any:
     """A config field: its default, help text, command-line spelling and bounds (``ge``, ``le`` …);
     ``nargs="+"``: a list flag that takes several values at once (``--max-tokens 16384 32768``)."""

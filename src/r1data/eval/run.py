@@ -285,8 +285,16 @@ def evaluate(
     metrics["sampling"] = (
         {
             f: getattr(generation, f)
-            for f in ("max_tokens", "on_truncation", "temperature", "top_p", "think_prefix", "n", "model",
-                      "vllm_model")
+            for f in (
+                "max_tokens",
+                "on_truncation",
+                "temperature",
+                "top_p",
+                "think_prefix",
+                "n",
+                "model",
+                "vllm_model",
+            )
         }
         if generation is not None and (generation.endpoints or generation.vllm_model)
         else None

@@ -201,7 +201,9 @@ def generate_records(
     if getattr(backend, "batched", False):
         yield from _batched(records, backend, params, cache, max(1, concurrency), stats, keyed, finish, climb)
     else:
-        yield from _threaded(records, backend, params, cache, max(1, concurrency), stats, keyed, finish, climb)
+        yield from _threaded(
+            records, backend, params, cache, max(1, concurrency), stats, keyed, finish, climb
+        )
 
 
 def _key(model: str, request: Request, params: dict[str, Any]) -> str:
@@ -219,7 +221,9 @@ class _Climb:
 
     def follow_up(self, request: Request, result: dict[str, Any]) -> tuple[Request, Step, str] | None:
         """The next request of a cut sample, with its step and cache key (None: it stays as it is)."""
-        step = self.ladder.next_step(request.prefix, _sample_params(self.params, request.sample_index), result)
+        step = self.ladder.next_step(
+            request.prefix, _sample_params(self.params, request.sample_index), result
+        )
         if step is None:
             return None
         follow = Request(request.messages, request.sample_index, step.prefix)
@@ -327,12 +331,17 @@ def _batched(records, engine, params, cache, batch_records, stats, keyed, finish
                         pending.append((row, j, *up))
             if not pending:
                 return
-            asked = [(row, j, follow, step, key) for row, j, follow, step, key in pending if cache.get(key) is None]
+            asked = [
+                (row, j, follow, step, key) for row, j, follow, step, key in pending if cache.get(key) is None
+            ]
             for row, j, _, step, key in pending:
                 if cache.get(key) is not None:
                     stats.requests_cached += 1
                     row[j] = climb.ladder.merge(row[j], cache.get(key), step)
-            batch = [EngineRequest(follow.messages, follow.prefix, 1, step.params) for _, _, follow, step, _ in asked]
+            batch = [
+                EngineRequest(follow.messages, follow.prefix, 1, step.params)
+                for _, _, follow, step, _ in asked
+            ]
             for (row, j, _, step, key), outcome in zip(asked, engine.generate(batch), strict=True):
                 if isinstance(outcome, GenerationError):
                     row[j] = outcome

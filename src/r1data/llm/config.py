@@ -3,6 +3,7 @@ top-p 0.95, long outputs), with the budget ladder for samples the budget cuts.""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import field_validator
@@ -34,9 +35,9 @@ class SamplingConfig(Config):
     @classmethod
     def _ladder(cls, value: Any) -> Any:
         value = [value] if isinstance(value, int | str) else value
-        if isinstance(value, list) and value and all(isinstance(v, int) and v >= 1 for v in value):
-            if any(b <= a for a, b in zip(value, value[1:], strict=False)):
-                raise ValueError("a budget ladder must increase (16384 32768 65536)")
+        numbers = isinstance(value, list) and all(isinstance(v, int) for v in value)
+        if numbers and any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError("a budget ladder must increase (16384 32768 65536)")
         return value
 
     @field_validator("max_tokens")
