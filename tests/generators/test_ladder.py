@@ -154,7 +154,10 @@ card: {{license: apache-2.0}}
     assert generation["truncated_at_100"] == len(LONG) and generation["rescued_close"] == len(LONG)
     assert generation["forced_close"] == len(LONG) and generation["tokens_rescue"] > 0
     card = (tmp_path / "run" / "README.md").read_text()
-    assert "Budget ladder" in card and "cut at 100 tokens: 3" in card
+    assert generation["samples"] == 6 and generation["cap_hit_rate"] == {"100": 0.5}
+    assert "Budget ladder" in card and "cut at 100 tokens: 3 (50% of those that reached it)" in card
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "<h3>Budget ladder</h3>" in report and "50.0%" in report
     assert "3 of the published rows had their reasoning closed by force" in card
 
 
@@ -174,3 +177,19 @@ def test_a_bad_ladder_is_one_line_and_exit_2(tmp_path, capsys, argv, message):
         code = exc.code
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_eval_scores_cut_samples_as_wrong_unless_asked_to_close_them(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", records())
+    metrics = {}
+    with FakeChatServer(writer=writer) as server:
+        for mode in ("drop", "close"):
+            out = tmp_path / mode
+            argv = ["eval", str(src), "--output", str(out), "--endpoint", server.url, "--model", "teacher",
+                    "-n", "1", "--max-tokens", "100", "--on-truncation", mode, "--seed", "0", "-q"]  # fmt: skip
+            assert cli(argv) == 0
+            metrics[mode] = json.loads((out / "metrics.json").read_text())
+    assert metrics["drop"]["pass@1"] == 0.5 and metrics["drop"]["lengths"]["truncation_rate"] == 0.5
+    assert metrics["close"]["pass@1"] == 1.0 and metrics["close"]["lengths"]["forced_close_rate"] == 0.5
+    assert metrics["close"]["lengths"]["first_budget_cap_hit_rate"] == 0.5
+    assert metrics["close"]["sampling"]["on_truncation"] == "close"

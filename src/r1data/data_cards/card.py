@@ -340,11 +340,20 @@ def _ladder_text(generation: dict) -> str:
     cut = {int(k): int(v) for k, v in C.by_reason(generation, "truncated_at").items() if v}
     if not cut:
         return ""
-    text = " Budget ladder: samples cut at " + ", ".join(f"{b} tokens: {n}" for b, n in sorted(cut.items()))
+    rates = generation.get("cap_hit_rate") or {}
+    text = " Budget ladder: samples cut at " + ", ".join(
+        f"{b} tokens: {n}" + (f" ({rates[str(b)]:.0%} of those that reached it)" if rates.get(str(b)) is not None else "")
+        for b, n in sorted(cut.items())
+    )
     rescued = {k: int(v) for k, v in C.by_reason(generation, "rescued").items() if v}
     if rescued:
         text += "; rescued by " + ", ".join(f"{mode} {n}" for mode, n in sorted(rescued.items()))
         text += f"; {int(generation.get('tokens_rescue', 0))} completion tokens spent on rescues"
+        if generation.get("completion_tokens_per_kept_row_without_rescues") is not None:
+            text += (
+                f" ({generation['completion_tokens_per_kept_row_without_rescues']} completion tokens per "
+                "published row without them)"
+            )
     text += "."
     forced = int(generation.get("forced_close_rows", 0))
     if generation.get("forced_close"):

@@ -387,6 +387,21 @@ def _page(output_dir, stats, charts, gen, kept, dropped, quarantined, handoff_n)
             f"<tr><td>{_esc(gen.get('requests_sent', '–'))}</td><td>{_esc(gen.get('tokens_completion', '–'))}</td>"
             f"<td><b>{_esc(per_row)}</b></td><td>{_esc(gen.get('completion_tokens_per_s', '–'))}</td></tr></table>"
         )
+        if gen.get("cap_hit_rate"):  # the budget ladder: cuts per budget, rescues, their tokens
+            rows = "".join(
+                f"<tr><td>{_esc(b)}</td><td>{_esc(int(gen.get(f'truncated_at_{b}', 0)))}</td><td>{rate:.1%}</td></tr>"
+                for b, rate in gen["cap_hit_rate"].items()
+            )
+            rescued = ", ".join(
+                f"{m.removeprefix('rescued_')} {int(v)}" for m, v in sorted(gen.items()) if m.startswith("rescued_")
+            )
+            parts.append(
+                "<h3>Budget ladder</h3><table><tr><th>budget (tokens)</th><th>samples cut</th>"
+                f"<th>cap-hit rate</th></tr>{rows}</table><p>Rescued: {_esc(rescued or 'none')}; "
+                f"{_esc(int(gen.get('tokens_rescue', 0)))} completion tokens spent on rescues; "
+                f"{_esc(gen.get('completion_tokens_per_kept_row_without_rescues'))} completion tokens per kept "
+                f"row without them; {_esc(int(gen.get('forced_close_rows', 0)))} kept rows closed by force.</p>"
+            )
     else:
         parts.append(
             "<h2>Generation cost</h2><p>This run generated nothing (it curated existing completions).</p>"

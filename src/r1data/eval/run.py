@@ -185,6 +185,7 @@ def _per_prompt(record: dict) -> dict:
 
 def _lengths(records: list[dict]) -> dict:
     chars, tokens, truncated, total = Counter(), Counter(), 0, 0
+    first_cut = forced = 0
     for r in records:
         for c in r.get("completions") or []:
             total += 1
@@ -198,10 +199,15 @@ def _lengths(records: list[dict]) -> dict:
                 tokens[int(t)] += 1
             reason = (c.get("verdict") or {}).get("reason")
             truncated += c.get("finish_reason") == "length" or reason == "truncated"
+            first_cut += bool(c.get("ladder")) and c["ladder"][0]["finish_reason"] == "length"
+            forced += bool(c.get("forced_close"))
     return {
         "chars": describe(chars),
         "tokens": describe(tokens),
         "truncation_rate": truncated / total if total else 0.0,
+        # with a budget ladder: cut at the first budget (before any rescue), closed by force
+        "first_budget_cap_hit_rate": first_cut / total if total else 0.0,
+        "forced_close_rate": forced / total if total else 0.0,
     }
 
 

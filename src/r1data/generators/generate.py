@@ -88,9 +88,11 @@ class GenerationStats:
     rescued_by_mode: collections.Counter = field(default_factory=collections.Counter)
     tokens_rescue: int = 0
     forced_close: int = 0
+    samples: int = 0
 
     def count(self, completion: dict[str, Any]) -> None:
         """Add a finished sample's ladder to the accounting."""
+        self.samples += 1
         steps = completion.get("ladder") or []
         for entry in steps or [{"budget": None, "finish_reason": completion.get("finish_reason")}]:
             if entry["finish_reason"] == "length" and entry["budget"] is not None:

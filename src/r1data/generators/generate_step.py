@@ -124,3 +124,4 @@ class Generate(R1Step):
                 self.stat_update(f"generation_rescued_{mode}", value=count)
             self.stat_update("generation_tokens_rescue", value=stats.tokens_rescue)
             self.stat_update("generation_forced_close", value=stats.forced_close)
+            self.stat_update("generation_samples", value=stats.samples)

@@ -182,7 +182,24 @@ def _generation_accounting(stage_stats: dict, kept_rows: int) -> dict[str, float
         totals["completion_tokens_per_s"] = completion_rate(
             totals.get("tokens_completion_sent", 0), totals.get("seconds", 0)
         )
+        totals.update(_ladder_accounting(totals, kept_rows))
     return totals
+
+
+def _ladder_accounting(totals: dict, kept_rows: int) -> dict:
+    """The budget ladder's figures: at each budget, the share of the samples that reached it that it
+    cut (the first budget: every sample; the next: those cut at the one before), and the cost per
+    published row without the tokens spent on rescues."""
+    cut = {int(k): v for k, v in C.by_reason(totals, "truncated_at").items()}
+    if not cut or not totals.get("samples"):
+        return {}
+    rates, reached = {}, totals["samples"]
+    for budget in sorted(cut):
+        rates[str(budget)] = round(cut[budget] / reached, 4) if reached else None
+        reached = cut[budget]
+    rescue = totals.get("tokens_rescue", 0)
+    per_row = round((totals.get("tokens_completion", 0) - rescue) / kept_rows, 1) if kept_rows else None
+    return {"cap_hit_rate": rates, "completion_tokens_per_kept_row_without_rescues": per_row}
 
 
 def _decontamination_hits(stage_stats: dict) -> dict[str, int]:
