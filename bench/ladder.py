@@ -31,7 +31,11 @@ def make_writer(median: float, sigma: float):
         digest = hashlib.sha256(f"{prompt}|{seed}".encode()).digest()
         rng = random.Random(digest)
         words = max(5, int(median * math.exp(sigma * rng.gauss(0, 1))))
-        return "<think>\n" + " ".join(f"w{i}" for i in range(words)) + f"\n</think>\n\nSo the sum is $\\boxed{{{2 * n}}}$."
+        return (
+            "<think>\n"
+            + " ".join(f"w{i}" for i in range(words))
+            + f"\n</think>\n\nSo the sum is $\\boxed{{{2 * n}}}$."
+        )
 
     return writer
 
@@ -47,7 +51,9 @@ def run(url: str, prompts: int, ladder) -> dict:
     stats = GenerationStats()
     params = {"max_tokens": ladder.rungs[0], "temperature": 0.6, "seed": 0}
     accepted = 0
-    for record, reasons in generate_records(records, client, 1, params, RequestCache(None), 16, stats, ladder=ladder):
+    for record, reasons in generate_records(
+        records, client, 1, params, RequestCache(None), 16, stats, ladder=ladder
+    ):
         if reasons:
             continue
         for c in record["completions"]:
@@ -58,8 +64,9 @@ def run(url: str, prompts: int, ladder) -> dict:
 
 
 def main() -> None:
-    from r1data.llm.ladder import Ladder
     from tests.doubles.fake_chat_server import FakeChatServer
+
+    from r1data.llm.ladder import Ladder
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--prompts", type=int, default=300)
@@ -76,14 +83,18 @@ def main() -> None:
     }
     print(f"{args.prompts} prompts, one sample each; budgets {args.first} then {args.second}; lengths log-normal "
           f"(median {args.median:.0f}, sigma {args.sigma})")  # fmt: skip
-    print(f"{'mode':<10} {'accepted':>9} {'tokens':>10} {'on rescues':>11} {'tokens/accepted':>16} {'vs drop':>8}")
+    print(
+        f"{'mode':<10} {'accepted':>9} {'tokens':>10} {'on rescues':>11} {'tokens/accepted':>16} {'vs drop':>8}"
+    )
     with FakeChatServer(writer=make_writer(args.median, args.sigma)) as server:
         base = None
         for mode, ladder in ladders.items():
             r = run(server.url, args.prompts, ladder)
             per = r["tokens"] / r["accepted"] if r["accepted"] else float("inf")
             base = base or per
-            print(f"{mode:<10} {r['accepted']:>9} {r['tokens']:>10} {r['rescue']:>11} {per:>16.1f} {per / base:>8.2f}")
+            print(
+                f"{mode:<10} {r['accepted']:>9} {r['tokens']:>10} {r['rescue']:>11} {per:>16.1f} {per / base:>8.2f}"
+            )
         print(f"samples cut at the first budget: {r['cut_first']} of {args.prompts}")
 
 

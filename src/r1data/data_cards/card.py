@@ -342,7 +342,8 @@ def _ladder_text(generation: dict) -> str:
         return ""
     rates = generation.get("cap_hit_rate") or {}
     text = " Budget ladder: samples cut at " + ", ".join(
-        f"{b} tokens: {n}" + (f" ({rates[str(b)]:.0%} of those that reached it)" if rates.get(str(b)) is not None else "")
+        f"{b} tokens: {n}"
+        + (f" ({rates[str(b)]:.0%} of those that reached it)" if rates.get(str(b)) is not None else "")
         for b, n in sorted(cut.items())
     )
     rescued = {k: int(v) for k, v in C.by_reason(generation, "rescued").items() if v}

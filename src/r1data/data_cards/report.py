@@ -393,7 +393,9 @@ def _page(output_dir, stats, charts, gen, kept, dropped, quarantined, handoff_n)
                 for b, rate in gen["cap_hit_rate"].items()
             )
             rescued = ", ".join(
-                f"{m.removeprefix('rescued_')} {int(v)}" for m, v in sorted(gen.items()) if m.startswith("rescued_")
+                f"{m.removeprefix('rescued_')} {int(v)}"
+                for m, v in sorted(gen.items())
+                if m.startswith("rescued_")
             )
             parts.append(
                 "<h3>Budget ladder</h3><table><tr><th>budget (tokens)</th><th>samples cut</th>"
