@@ -15,6 +15,7 @@ COMMANDS = (
     "mix",
     "publish",
     "report",
+    "view",
     "bond",
     "train",
 )

@@ -137,6 +137,32 @@ def _shard_batches(output_dir: str, columns: list[str], rows: int = 1024):
         yield from pf.iter_batches(rows, columns=names)
 
 
+def _excluded_samples(output_dir: str, k: int) -> list[dict]:
+    """Up to ``k`` dropped completions from the exclusion files, one per recorded reason first (in the
+    order the steps ran), each with its reason and what it means."""
+    from r1data.core.reasons import explain
+
+    files = sorted(glob.glob(os.path.join(output_dir, "excluded", "**", "*.jsonl*"), recursive=True))
+    picked: dict[str, dict] = {}
+    for path in files:
+        for record in read_jsonl(path):
+            for c in record.get("completions") or []:
+                reason = c.get("excluded_reason") or record.get("dropped_reason") or "?"
+                if reason in picked:
+                    continue
+                meaning = explain("drop", reason)
+                picked[reason] = {
+                    "record": {"id": f"{record.get('id')} / sample {c.get('sample_index', '?')}",
+                               "prompt": _clip(str(record.get("prompt") or ""), 300)},
+                    "completion": {"text": _clip(c.get("text") or "", 400)},
+                    "why": reason + (f" — {meaning}" if meaning else ""),
+                    "reason": reason,
+                }  # fmt: skip
+            if len(picked) >= k:
+                return list(picked.values())
+    return list(picked.values())
+
+
 def _handoff_records(output_dir: str, limit: int = MAX_HANDOFF_RECORDS):
     """Records of the last hand-off in ``work/`` (what the last stage read), one at a time, at most
     ``limit``."""
@@ -299,7 +325,9 @@ def _build_report(output_dir: str) -> str:
         charts.add(f"{part}_tokens", title, histogram(title, series, xlabel, 30, 0.0))
 
     # hand-off records, streamed: language consistency, a sample of completions that did not make it
+    # (from the exclusion files, with their recorded reasons, when the run wrote them)
     consistency, dropped_sample, handoff_n = [], _Reservoir(SAMPLE_ROWS, rng), 0
+    recorded = _excluded_samples(output_dir, 12)
     for record in _handoff_records(output_dir):
         handoff_n += 1
         for i, c in enumerate(record.get("completions") or []):
@@ -310,7 +338,7 @@ def _build_report(output_dir: str) -> str:
             at = int(np.searchsorted(kept, key))
             if at < len(kept) and kept[at] == key:
                 continue
-            slot = dropped_sample.wants()
+            slot = dropped_sample.wants() if not recorded else None
             if slot is None:
                 continue
             verdict = c.get("verdict") or {}
@@ -335,7 +363,7 @@ def _build_report(output_dir: str) -> str:
         charts,
         gen,
         kept_sample.items,
-        dropped_sample.items,
+        recorded or dropped_sample.items,
         _quarantined(output_dir),
         handoff_n,
     )
@@ -430,8 +458,13 @@ def _page(output_dir, stats, charts, gen, kept, dropped, quarantined, handoff_n)
             f"pass rate {_esc(round(row['pass_rate'], 3) if row.get('pass_rate') is not None else '–')}</small></h3><pre>{_esc(_clip(row.get('problem') or ''))}</pre>"
             f"<pre>{_esc(_clip(row.get('reasoning') or '', 400))}</pre><pre>{_esc(_clip(row.get('summary') or '', 400))}</pre>"
         )
+    recorded = bool(dropped) and "reason" in dropped[0]
     parts.append(
-        f"<h2>Completions that were not kept (a sample of {len(dropped)}, from {handoff_n:,} hand-off records)</h2>"
+        f"<h2>Completions that were not kept ({len(dropped)}: one for each recorded reason)</h2>"
+        "<p>Every dropped completion is in <code>excluded/</code> with its reason: browse them with "
+        f"<code>r1data view {_esc(os.path.basename(os.path.abspath(output_dir)))}</code> (then <code>/?reason=NAME</code>).</p>"
+        if recorded
+        else f"<h2>Completions that were not kept (a sample of {len(dropped)}, from {handoff_n:,} hand-off records)</h2>"
     )
     if not dropped:
         parts.append("<p>None left in the last hand-off (drops of earlier steps are counted in the funnel; "

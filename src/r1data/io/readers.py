@@ -338,6 +338,10 @@ class _ValidatingReader:
             self._quarantine(exc.reason, exc.detail, where, obj)
             return None
         record = self._unique_id(record, path, where)
+        for position, completion in enumerate(record.get("completions") or ()):
+            # each sample keeps the position it came in: filters that drop some do not renumber the rest
+            if isinstance(completion, dict) and completion.get("sample_index") is None:
+                completion["sample_index"] = position
         self.stat_update("records_in", "records_ok")
         self.stat_update("completions_in", value=len(record.get("completions", ())))
         text = prompt_text(record)

@@ -201,6 +201,12 @@ class OutputSpec(Config):
         description="`r1data run` pushes the finished dataset to this Hub repo (ORG/NAME), as `r1data publish`.",
     )
     private: bool = Field(False, description="With push_to_hub: create the repo private.")
+    exclusions: bool = Field(
+        True,
+        description="Write every dropped completion and record with its reason to excluded/<stage>/ "
+        "(compressed JSONL; what `r1data view` and the report's not-kept panel show). false: counts only, "
+        "for very large runs.",
+    )
     rows_per_group: int = Field(
         1000,
         ge=1,

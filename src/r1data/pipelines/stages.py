@@ -39,6 +39,8 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str, expected: 
         reader.check_unique_ids = False  # the first stage made them unique: no per-record state here
     reader.progress_label = f"stage {index + 1}/{len(recipe.stages)} {stage.name}"
     steps = [build_step(s.kind, s.params) for s in stage.steps]
+    if recipe.output.exclusions:
+        _write_exclusions(steps, stage, output_dir)
     for step in steps:
         # generation steps keep their request cache in the output directory unless told otherwise, so
         # that relaunching the recipe resends nothing that had finished
@@ -57,6 +59,22 @@ def build_stage_pipeline(recipe: Recipe, index: int, output_dir: str, expected: 
     else:
         writer = RecordWriter(os.path.join(output_dir, "work", stage.name))
     return [reader, *steps, writer]
+
+
+EXCLUDED_DIR = "excluded"
+
+
+def _write_exclusions(steps: list, stage, output_dir: str) -> None:
+    """Every drop of every step written with its recorded reason (``excluded/<stage>/``), unless the
+    step names its own folder: what ``r1data view`` and the report show as not kept."""
+    from r1data.core.step import R1Step
+    from r1data.io.writers import RecordWriter
+
+    folder = os.path.join(output_dir, EXCLUDED_DIR, stage.name)
+    for position, (spec, step) in enumerate(zip(stage.steps, steps, strict=True)):
+        if isinstance(step, R1Step) and step.exclusion_writer is None:
+            name = f"{position:02d}_{spec.kind}_${{rank}}.jsonl.gz"
+            step.exclusion_writer = RecordWriter(folder, output_filename=name)
 
 
 def stage_jobs(recipe: Recipe, index: int, output_dir: str) -> list[tuple[str, int]]:
