@@ -24,12 +24,19 @@ def make_folder(folder: str, n: int) -> None:
     os.makedirs(os.path.join(folder, "excluded", "verify"), exist_ok=True)
     os.makedirs(os.path.join(folder, "data"), exist_ok=True)
     dropped = n // 2
-    with gzip.open(os.path.join(folder, "excluded", "verify", "00_verify_00000.jsonl.gz"), "wt", compresslevel=1) as f:
+    with gzip.open(
+        os.path.join(folder, "excluded", "verify", "00_verify_00000.jsonl.gz"), "wt", compresslevel=1
+    ) as f:
         for i in range(dropped // 4):
             completions = [{"text": f"<think>\nstep {i} {j} " + "word " * 200 + f"\n</think>\n\n$x = {j}$",
                             "sample_index": j, "verdict": {"label": "fail", "reason": "not_equivalent", "verifier": "math"},
                             "excluded_reason": "fail_not_equivalent"} for j in range(4)]  # fmt: skip
-            f.write(json.dumps({"id": f"p{i}", "domain": "math", "prompt": f"question {i}?", "completions": completions}) + "\n")
+            f.write(
+                json.dumps(
+                    {"id": f"p{i}", "domain": "math", "prompt": f"question {i}?", "completions": completions}
+                )
+                + "\n"
+            )
     kept = n - dropped
     writer = None
     for start in range(0, kept, 10_000):
@@ -39,7 +46,9 @@ def make_folder(folder: str, n: int) -> None:
             "completion": [[{"role": "assistant", "content": "<think>\n" + "word " * 200 + "\n</think>\n\n$1$"}] for _ in rows],
             "domain": ["math"] * len(rows), "verdict_label": ["pass"] * len(rows), "verifier": ["math"] * len(rows),
         })  # fmt: skip
-        writer = writer or pq.ParquetWriter(os.path.join(folder, "data", "train-00000-of-00001.parquet"), table.schema)
+        writer = writer or pq.ParquetWriter(
+            os.path.join(folder, "data", "train-00000-of-00001.parquet"), table.schema
+        )
         writer.write_table(table, row_group_size=1000)
     writer.close()
     stats = {"funnel": {"records": {"in": dropped // 4 + kept, "ok": dropped // 4 + kept, "quarantined": 0},
@@ -78,7 +87,9 @@ def main() -> None:
             make_folder(folder, n)
             made = time.monotonic() - t
             env = {**os.environ, "XDG_CACHE_HOME": os.path.join(tmp, "cache")}
-            out = subprocess.run([sys.executable, "-c", CHILD, folder], capture_output=True, text=True, env=env, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, folder], capture_output=True, text=True, env=env, check=True
+            )
             print(f"{n:>9,} samples (folder made in {made:.0f} s): {out.stdout.strip()}")
 
 

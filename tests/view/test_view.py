@@ -53,10 +53,11 @@ def quickstart(tmp_path_factory):
 def _excluded(folder) -> collections.Counter:
     reasons = collections.Counter()
     for path in (folder / "excluded").rglob("*.jsonl.gz"):
-        for line in gzip.open(path, "rt"):
-            record = json.loads(line)
-            for c in record["completions"]:
-                reasons[(record["id"], c["sample_index"], c["excluded_reason"])] += 1
+        with gzip.open(path, "rt") as f:
+            for line in f:
+                record = json.loads(line)
+                for c in record["completions"]:
+                    reasons[(record["id"], c["sample_index"], c["excluded_reason"])] += 1
     return reasons
 
 
@@ -75,7 +76,9 @@ def test_every_sample_of_the_run_is_listed_with_its_recorded_reason(quickstart):
         everything = get(f"{base}/api/completions?limit=1")["total"]
         assert everything == stats["in"]  # every sample, kept or dropped, exactly once
         # paging: the same items, in pages
-        first, second = (get(f"{base}/api/completions?reason=fail_not_equivalent&limit=20&offset={o}") for o in (0, 20))
+        first, second = (
+            get(f"{base}/api/completions?reason=fail_not_equivalent&limit=20&offset={o}") for o in (0, 20)
+        )
         assert first["total"] == second["total"] and not {(i["prompt_id"], i["sample_index"]) for i in first["items"]} & {
             (i["prompt_id"], i["sample_index"]) for i in second["items"]}  # fmt: skip
         prompt = get(f"{base}/api/prompt/sample-000")
@@ -155,7 +158,10 @@ def test_the_funnel_is_served_before_the_index_is_built(tmp_path):
             completions = [{"text": f"<think>\nwork {i} {j}\n</think>\n\n$x = {j}$", "sample_index": j,
                             "verdict": {"label": "fail", "reason": "not_equivalent", "verifier": "math"},
                             "excluded_reason": "fail_not_equivalent"} for j in range(4)]  # fmt: skip
-            f.write(json.dumps({"id": f"p{i}", "domain": "math", "prompt": "?", "completions": completions}) + "\n")
+            f.write(
+                json.dumps({"id": f"p{i}", "domain": "math", "prompt": "?", "completions": completions})
+                + "\n"
+            )
     (folder / "stats.json").write_text(json.dumps({"funnel": {
         "records": {"in": n // 4, "ok": n // 4, "quarantined": 0},
         "completions": {"in": n, "kept": 0, "dropped": n, "dropped_by_reason": {"fail_not_equivalent": n}}}}))  # fmt: skip

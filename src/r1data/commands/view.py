@@ -17,7 +17,9 @@ def register(sub, common) -> None:
     )
     view.add_argument("folder", help="an r1data run, mix or eval folder")
     view.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free one)")
-    view.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    view.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
     view.set_defaults(run=main)
 
 
@@ -31,7 +33,9 @@ def main(args: argparse.Namespace) -> int:
     server, viewer = make_server(args.folder, args.host, args.port)
     host, port = server.server_address[:2]
     print(f"r1data view: {viewer.kind} folder {args.folder}")
-    print(f"open http://{host}:{port}/  (Ctrl-C to stop; the index builds in the background: {viewer.index.path})")
+    print(
+        f"open http://{host}:{port}/  (Ctrl-C to stop; the index builds in the background: {viewer.index.path})"
+    )
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

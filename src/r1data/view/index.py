@@ -25,7 +25,7 @@ import os
 import sqlite3
 import threading
 import zlib
-from typing import Any
+from typing import Any, ClassVar
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
@@ -48,7 +48,9 @@ _BATCH = 2000
 
 def kind_of(folder: str) -> str:
     """``run``, ``mix`` or ``eval``; a ValueError for anything else."""
-    if os.path.isfile(os.path.join(folder, "results.jsonl")) and os.path.isfile(os.path.join(folder, "metrics.json")):
+    if os.path.isfile(os.path.join(folder, "results.jsonl")) and os.path.isfile(
+        os.path.join(folder, "metrics.json")
+    ):
         return "eval"
     stats = os.path.join(folder, "stats.json")
     if os.path.isfile(stats):
@@ -195,8 +197,14 @@ class Index:
         if self.kind == "eval":
             return [("eval", os.path.join(f, "results.jsonl"))]
         files = [("handoff", p) for p in sorted(glob.glob(os.path.join(f, "work", "*", "*.jsonl*")))]
-        files += [("excluded", p) for p in sorted(glob.glob(os.path.join(f, "excluded", "**", "*.jsonl*"), recursive=True))]
-        files += [("parquet", p) for p in sorted(glob.glob(os.path.join(f, "data", "**", "*.parquet"), recursive=True))]
+        files += [
+            ("excluded", p)
+            for p in sorted(glob.glob(os.path.join(f, "excluded", "**", "*.jsonl*"), recursive=True))
+        ]
+        files += [
+            ("parquet", p)
+            for p in sorted(glob.glob(os.path.join(f, "data", "**", "*.parquet"), recursive=True))
+        ]
         return files
 
     @staticmethod
@@ -217,7 +225,11 @@ class Index:
                 if c.get("filters"):
                     conn.execute(
                         "INSERT OR REPLACE INTO annotations VALUES (?, ?, ?)",
-                        (str(record.get("id")), int(c.get("sample_index", position)), json.dumps(c["filters"])),
+                        (
+                            str(record.get("id")),
+                            int(c.get("sample_index", position)),
+                            json.dumps(c["filters"]),
+                        ),
                     )
         return iter(())
 
@@ -236,7 +248,11 @@ class Index:
             rate = record["n_correct"] / record["n_samples"] if record.get("n_samples") else None
             for position, c in enumerate(record.get("completions") or []):
                 verdict = c.get("verdict") or {}
-                reason = None if c.get("correct") is True else f"{verdict.get('label', 'unverified')}_{verdict.get('reason', '')}".rstrip("_")
+                reason = (
+                    None
+                    if c.get("correct") is True
+                    else f"{verdict.get('label', 'unverified')}_{verdict.get('reason', '')}".rstrip("_")
+                )
                 yield self._row(record, c, position, c.get("correct") is True, reason, "eval", rate, path, "")
 
     def _row(self, record, c, position, kept, reason, stage, rate, path, locator) -> tuple:
@@ -275,7 +291,7 @@ class Index:
                 )  # fmt: skip
 
     # -- queries ----------------------------------------------------------------------------------
-    FILTERS = {
+    FILTERS: ClassVar[dict[str, str]] = {
         "reason": "reason = ?",
         "stage": "stage = ?",
         "label": "label = ?",
@@ -339,7 +355,7 @@ class Index:
         """The prompt with every sample, kept and dropped, in sample order."""
         db = self.db()
         rows = db.execute(
-            "SELECT sample_index, kept, reason, stage, label, verifier, finish, source, locator, body, language "
+            "SELECT sample_index, kept, reason, stage, label, verifier, finish, source, locator, body "
             "FROM samples WHERE prompt_id = ? ORDER BY sample_index, kept DESC",
             (prompt_id,),
         ).fetchall()
@@ -349,10 +365,12 @@ class Index:
         record = unpack(head[0]) if head else {"id": prompt_id}
         notes = {
             (prompt_id, i): json.loads(f)
-            for i, f in db.execute("SELECT sample_index, filters FROM annotations WHERE prompt_id = ?", (prompt_id,))
+            for i, f in db.execute(
+                "SELECT sample_index, filters FROM annotations WHERE prompt_id = ?", (prompt_id,)
+            )
         }
         samples = []
-        for index, kept, reason, stage, label, verifier, finish, source, locator, body, language in rows:
+        for index, kept, reason, stage, label, verifier, finish, source, locator, body in rows:
             sample = unpack(body) if body is not None else self._kept_row(source, locator)
             if sample.get("filters") is None and (prompt_id, index) in notes:
                 sample["filters"] = notes[(prompt_id, index)]

@@ -123,7 +123,9 @@ class Viewer:
     # -- pages ------------------------------------------------------------------------------------
     def home(self) -> bytes:
         stats = self._stats()
-        parts = [f"<h1>r1data view: {_esc(os.path.basename(self.folder))} <span class='muted'>({self.kind})</span></h1>"]
+        parts = [
+            f"<h1>r1data view: {_esc(os.path.basename(self.folder))} <span class='muted'>({self.kind})</span></h1>"
+        ]
         if self.kind == "eval":
             parts.append(
                 f"<p>{_esc(stats.get('model') or '')} on {_esc(stats.get('benchmark'))}: pass@1 "
@@ -137,8 +139,12 @@ class Viewer:
                     f"<td>{g.get('pass@1', 0):.1%}</td></tr>"
                     for b, g in groups.items()
                 )
-                parts.append(f"<h2>Benchmarks</h2><table><tr><th>benchmark</th><th>pass@1</th></tr>{rows}</table>")
-            parts.append("<p><a href='/?kept=1'>correct samples</a> · <a href='/?kept=0'>wrong samples</a></p>")
+                parts.append(
+                    f"<h2>Benchmarks</h2><table><tr><th>benchmark</th><th>pass@1</th></tr>{rows}</table>"
+                )
+            parts.append(
+                "<p><a href='/?kept=1'>correct samples</a> · <a href='/?kept=0'>wrong samples</a></p>"
+            )
         else:
             funnel = stats["funnel"]
             rec, comp = funnel["records"], funnel["completions"]
@@ -183,15 +189,31 @@ class Viewer:
                 f"{_esc(f['value'])} ({f['count']})</option>"
                 for f in facets[name]
             )
-            form.append(f"<label>{name}<select name='{name}'><option value=''>any</option>{options}</select></label>")
-        for name in ("min_pass_rate", "max_pass_rate", "min_language", "max_language", "min_chars", "max_chars", "q"):
-            form.append(f"<label>{name}<input name='{name}' size='8' value='{_esc(query.get(name, ''))}'></label>")
+            form.append(
+                f"<label>{name}<select name='{name}'><option value=''>any</option>{options}</select></label>"
+            )
+        for name in (
+            "min_pass_rate",
+            "max_pass_rate",
+            "min_language",
+            "max_language",
+            "min_chars",
+            "max_chars",
+            "q",
+        ):
+            form.append(
+                f"<label>{name}<input name='{name}' size='8' value='{_esc(query.get(name, ''))}'></label>"
+            )
         form.append("<button>filter</button></form>")
         rows = []
         for item in result["items"]:
             pid = urllib.parse.quote(item["prompt_id"], safe="")
             language = "" if item["language"] is None else f"{item['language']:.2f}"
-            status = "<span class='kept'>kept</span>" if item["kept"] else f"<span class='dropped'>{_esc(item['reason'])}</span>"
+            status = (
+                "<span class='kept'>kept</span>"
+                if item["kept"]
+                else f"<span class='dropped'>{_esc(item['reason'])}</span>"
+            )
             rows.append(
                 f"<tr class='row'><td><a href='/prompt/{pid}#sample-{item['sample_index']}'>{_esc(item['prompt_id'])}</a></td>"
                 f"<td>{item['sample_index']}</td><td>{status}</td><td>{_esc(item['stage'])}</td>"
@@ -202,7 +224,9 @@ class Viewer:
         keep = {k: v for k, v in query.items() if k not in ("offset",) and v}
         nav = []
         if offset > 0:
-            nav.append(f"<a href='/?{urllib.parse.urlencode({**keep, 'offset': max(0, offset - limit)})}'>previous</a>")
+            nav.append(
+                f"<a href='/?{urllib.parse.urlencode({**keep, 'offset': max(0, offset - limit)})}'>previous</a>"
+            )
         if offset + limit < result["total"]:
             nav.append(f"<a href='/?{urllib.parse.urlencode({**keep, 'offset': offset + limit})}'>next</a>")
         title = ", ".join(f"{k}={v}" for k, v in keep.items() if k != "all") or "all samples"
@@ -244,19 +268,30 @@ class Viewer:
             filters = s.get("filters") or {}
             language = (filters.get("language") or {}).get("consistency")
             readability = (filters.get("readability") or {}).get("reasons")
-            ladder = " → ".join(f"{e['budget']} {e['mode']} ({e['finish_reason']})" for e in s.get("ladder") or [])
-            status = "<span class='kept'>kept</span>" if s["kept"] else f"<span class='dropped'>dropped: {_esc(s['reason'])}</span>"
+            ladder = " → ".join(
+                f"{e['budget']} {e['mode']} ({e['finish_reason']})" for e in s.get("ladder") or []
+            )
+            status = (
+                "<span class='kept'>kept</span>"
+                if s["kept"]
+                else f"<span class='dropped'>dropped: {_esc(s['reason'])}</span>"
+            )
             facts = [
                 ("verdict", f"{verdict.get('label', s.get('label') or '')} {verdict.get('reason', '')}"),
                 ("verifier", s.get("verifier") or verdict.get("verifier")),
                 ("finish", s.get("finish_reason")),
                 ("budget ladder", ladder or None),
                 ("language", None if language is None else f"{language:.3f}"),
-                ("readability", ", ".join(readability) if readability else ("ok" if filters.get("readability") else None)),
+                (
+                    "readability",
+                    ", ".join(readability) if readability else ("ok" if filters.get("readability") else None),
+                ),
                 ("answer read", s.get("extracted_answer")),
                 ("stage", s.get("stage")),
             ]
-            rows = "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in facts if v not in (None, ""))
+            rows = "".join(
+                f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in facts if v not in (None, "")
+            )
             parts.append(
                 f"<div class='sample{' is-kept' if s['kept'] else ''}' id='sample-{s['sample_index']}' "
                 f"data-sample='{s['sample_index']}' data-kept='{int(s['kept'])}' data-reason='{_esc(s['reason'] or '')}'>"
@@ -297,7 +332,9 @@ def make_server(folder: str, host: str = "127.0.0.1", port: int = 8765, index: I
             self.wfile.write(body)
 
         def _json(self, value, status: int = 200) -> None:
-            self._send(status, json.dumps(value, ensure_ascii=False, default=str).encode(), "application/json")
+            self._send(
+                status, json.dumps(value, ensure_ascii=False, default=str).encode(), "application/json"
+            )
 
         def do_GET(self):
             url = urllib.parse.urlsplit(self.path)
@@ -309,7 +346,11 @@ def make_server(folder: str, host: str = "127.0.0.1", port: int = 8765, index: I
                     return self._send(200, viewer.listing(query) if filtered else viewer.home())
                 if path.startswith("/prompt/"):
                     page = viewer.prompt_page(path[len("/prompt/") :])
-                    return self._send(200, page) if page else self._send(404, _page("not found", "<h1>no such prompt</h1>"))
+                    return (
+                        self._send(200, page)
+                        if page
+                        else self._send(404, _page("not found", "<h1>no such prompt</h1>"))
+                    )
                 if path == "/api/status":
                     return self._json(viewer.status())
                 if path == "/api/completions":
@@ -331,7 +372,11 @@ def make_server(folder: str, host: str = "127.0.0.1", port: int = 8765, index: I
         def _static(self, relative: str) -> None:
             root = _mathjax_root()
             target = os.path.normpath(os.path.join(root or "/nonexistent", relative))
-            if not root or not target.startswith(os.path.normpath(root) + os.sep) or not os.path.isfile(target):
+            if (
+                not root
+                or not target.startswith(os.path.normpath(root) + os.sep)
+                or not os.path.isfile(target)
+            ):
                 return self._send(404, b"not found", "text/plain")
             with open(target, "rb") as f:
                 self._send(200, f.read(), "application/javascript")
