@@ -80,6 +80,8 @@ def unboxed_answer(tail: str) -> tuple[str | None, str | None, str]:
     statement = last_statement(body)
     if _HEDGE.search(statement):
         return None, "hedge between values", ""
+    if statement.rstrip(" *_$").endswith("?"):
+        return None, "ends with a question", ""
     if not re.search(r"\d|\\[a-zA-Z]|\$", statement) and len(statement.split()) > 3:
         return None, "no concluding statement", ""
     return None, None, statement
@@ -334,6 +336,12 @@ def stated_answer(text: str) -> str | None:
         m = re.search(r"(?:=|\bequals\b)\s*([^=]{1,80}?)\s*[.!]?\s*$", last)
         if m:
             return _clean_answer(m.group(1))
+    spans = list(_MATH_SPAN.finditer(last))
+    if _CONCLUDES.search(last) and len(spans) == 1 and not last[spans[0].end() :].strip(" .!*"):
+        formula = next(g for g in spans[0].groups() if g is not None)
+        m = re.fullmatch(r"\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*([^=]{1,60}?)\s*", formula)
+        if m:  # "Therefore, $n = 13$."
+            return m.group(1)
     if value is None and _CONCLUDES.search(last) and not re.search(r"\d|\$|\\", last):
         words = number_word_value(last)  # "So she has twenty-one marbles left."
         value = None if words is None else str(words)

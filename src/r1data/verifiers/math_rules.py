@@ -29,6 +29,7 @@ _ASSIGN = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=(?!=)")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF_SHORT = re.compile(r"\\frac\s*\{([^{}]+)\}\s*(\d)")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+)")
+_BASE_BRACES = re.compile(r"_\{(\d+)\}")
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _UNIT_WORD = re.compile(r"^\s*[a-zA-Z][a-zA-Z .^\d/]*$")
 _UNICODE = {
@@ -93,6 +94,7 @@ def normalize(answer: str) -> str:
     s = "".join(s.split())
     if _THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
+    s = _BASE_BRACES.sub(r"_\1", s)  # 4210_{5} → 4210_5 (a numeral's base)
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
     s = _FRAC_HALF_SHORT.sub(r"\\frac{\1}{\2}", s)
     s = _SQRT_SHORT.sub(r"\\sqrt{\1}", s)
@@ -507,3 +509,84 @@ def is_arithmetic(norm: str) -> bool:
         return False
     body = norm[1:] if norm.startswith("-") else norm
     return bool(re.search(r"[-+*/^]|\\(?:times|cdot|div|sqrt)", body))
+
+
+# -- numerals in a base, matrices, unions of intervals --------------------------------------------
+_NUMERAL = re.compile(r"^([0-9A-Za-z]+)_(\d+)$")
+
+
+def compare_numerals(pred: str, gold: str) -> bool | None:
+    """A reference written in a base (``2516_8``): the answer must be the same digits, with or without
+    the subscript (``2516`` or ``2516_8``); a decimal conversion is another form, not the answer.
+
+    >>> compare_numerals("4210_5", "4210_5"), compare_numerals("2516", "2516_8"), compare_numerals("5236", "2516_8")
+    (True, True, False)
+    """
+    g = _NUMERAL.match(gold)
+    if not g:
+        return None
+    p = _NUMERAL.match(pred)
+    if p:
+        return p.group(1).lower() == g.group(1).lower() and p.group(2) == g.group(2)
+    if re.fullmatch(r"[0-9A-Za-z]+", pred):
+        return pred.lower() == g.group(1).lower()
+    return None
+
+
+_MATRIX = re.compile(r"^\\begin\{([pbvB]?matrix)\}(.*)\\end\{\1\}$", re.S)
+
+
+def _cells(norm: str) -> list[list[str]] | None:
+    m = _MATRIX.match(norm)
+    if not m:
+        return None
+    return [[cell for cell in row.split("&")] for row in m.group(2).split("\\\\")]
+
+
+def compare_matrices(pred: str, gold: str) -> bool | None:
+    """Two matrices cell by cell: a different shape or a different cell fails, every cell equal passes,
+    None when a cell cannot be compared."""
+    a, b = _cells(pred), _cells(gold)
+    if a is None or b is None:
+        return None
+    if [len(r) for r in a] != [len(r) for r in b]:
+        return False
+    results = [
+        compare_scalars(x, y) for ra, rb in zip(a, b, strict=True) for x, y in zip(ra, rb, strict=True)
+    ]
+    if False in results:
+        return False
+    return True if all(results) else None
+
+
+def compare_unions(pred: str, gold: str) -> bool | None:
+    """Unions of intervals (``(0,9)\\cup(9,36)``): the same intervals, ends and brackets, in any order."""
+    if "\\cup" not in gold:
+        return None
+    xs, ys = pred.split("\\cup"), gold.split("\\cup")
+    if not all(is_interval(x) for x in xs + ys):
+        return None
+    if len(xs) != len(ys):
+        return False
+
+    def key(interval: str):
+        ends = top_level_items(interval[1:-1])
+        value = (
+            closed_form_value(ends[0])
+            if ends[0] not in ("-\\infty", "\\infty")
+            else float(ends[0].replace("\\infty", "inf"))
+        )
+        return (value if value is not None else float("nan")), interval
+
+    try:
+        xs, ys = sorted(xs, key=key), sorted(ys, key=key)
+    except TypeError:
+        return None
+    results = []
+    for x, y in zip(xs, ys, strict=True):
+        if x[0] != y[0] or x[-1] != y[-1]:
+            return False
+        results.append(compare_tuples("(" + x[1:-1] + ")", "(" + y[1:-1] + ")"))
+    if False in results:
+        return False
+    return True if all(results) else None

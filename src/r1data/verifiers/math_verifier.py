@@ -183,7 +183,8 @@ class MathVerifier:
             if value is not None:
                 same = rules.same_value(value, gold.value)
                 return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")
-        for compare in (rules.same_function, rules.compare_tuples, rules.compare_words):
+        for compare in (rules.compare_numerals, rules.compare_matrices, rules.compare_unions,
+                        rules.same_function, rules.compare_tuples, rules.compare_words):  # fmt: skip
             same = compare(pred, gold.norm)
             if same is not None:
                 return cls._v("pass", "equivalent") if same else cls._v("fail", "not_equivalent")

@@ -79,6 +79,9 @@ class _Worker:
                 stream.close()
 
 
+STARTUP_WINDOW = 4096  # tasks held while the workers start (the rules keep deciding)
+
+
 class BoundedPool:
     """Run a checker over tasks ``(reference, items)`` in ``workers`` subprocesses.
 
@@ -156,7 +159,10 @@ class BoundedPool:
         next_in, next_out, exhausted = 0, 0, False
 
         while True:
-            while not exhausted and len(results) < window:
+            # while the workers start (their imports take a second), the caller's rules go on deciding
+            # the tasks after the first that needs a worker: the window is wider until one is ready
+            starting = self._workers and not any(w.ready for w in self._workers)
+            while not exhausted and len(results) < (max(window, STARTUP_WINDOW) if starting else window):
                 try:
                     reference, items = next(source)
                 except StopIteration:
@@ -166,6 +172,10 @@ class BoundedPool:
                 results[next_in] = [None] * len(items)
                 if items:  # an empty task is done already (the rules decided all its items)
                     pending.append((next_in, list(range(len(items)))))
+                    if not self._workers:  # the first task that needs a worker: start them now
+                        while len(self._workers) < self.n_workers:
+                            self._spawn()
+                        starting = True
                 next_in += 1
             finished = 0
             while next_out in results and None not in results[next_out]:
