@@ -317,7 +317,8 @@ def test_the_budget_ladder_against_the_real_server(vllm_server):
 
     def run(ladder):
         stats = GenerationStats()
-        out = generate_records(records, client, Rollout(1, think_prefix=True), {**params, "max_tokens": ladder.rungs[0]},
+        fresh = [dict(r) for r in records]  # generation adds completions to the records it is given
+        out = generate_records(fresh, client, Rollout(1, think_prefix=True), {**params, "max_tokens": ladder.rungs[0]},
                                RequestCache(None), 8, stats, ladder=ladder)  # fmt: skip
         return {r["id"]: r["completions"][0] for r, reasons in out if not reasons}, stats
 

@@ -41,6 +41,22 @@ class _Profiled:
             self._profile.save(os.path.join(self.profile_dir, f"{rank:05d}.json"))
 
 
+# hand-offs and exclusion files are gzip that is written once and read once: level 1 (about 4× faster
+# to write than the default 9, ~15 % larger); any gzip reader reads them
+FAST_GZIP = "gzip-fast"
+
+
+def _register_fast_gzip() -> None:
+    import gzip
+
+    import fsspec.compression
+
+    if FAST_GZIP not in fsspec.compression.compr:
+        fsspec.compression.register_compression(
+            FAST_GZIP, lambda f, **kw: gzip.GzipFile(fileobj=f, compresslevel=1, **kw), []
+        )
+
+
 class RecordWriter(_Profiled, DiskWriter):
     """Write records (``Document.metadata``) as gzipped JSONL, one file per task: the stage hand-off format,
     identical to the input contract of ``r1data verify``."""
@@ -64,6 +80,9 @@ class RecordWriter(_Profiled, DiskWriter):
         name = output_filename or self.default_output_filename
         if one_task:  # datatrove warns at init of a name without ${rank}; the name is set after it
             name = "${rank}" + name.replace("$", "$$")
+        if compression == "gzip":
+            _register_fast_gzip()
+            compression = FAST_GZIP
         super().__init__(output_folder, name, compression=compression, adapter=_record_of, mode="wb")
         if one_task:
             self.output_filename = Template(self.output_filename.template.removeprefix("${rank}"))
