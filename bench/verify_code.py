@@ -89,6 +89,35 @@ def main() -> None:
         f"{'r1data sandbox':<34} {ours_s:>8.2f} {n / ours_s:>8.1f} {bare_s / ours_s:>5.2f}x  "
         f"canonical pass {canonical}/{len(items)}, wrong fail {wrong}/{len(items)}"
     )
+    overhead_split(items[:60])
+
+
+def overhead_split(items: list[dict]) -> None:
+    """One worker, one run at a time: where a sandboxed run's time goes, against a bare subprocess."""
+    from statistics import mean
+
+    from r1data.verifiers.sandbox.host import Sandbox
+
+    bare = []
+    for t in items:
+        start = time.perf_counter()
+        bare_run(t, t["canonical_solution"])
+        bare.append(time.perf_counter() - start)
+    sandbox, timings = Sandbox(), []
+    sandbox.run_functional("pass", "assert True", None, budget_s=20)  # the zygote, warm
+    for t in items:
+        result = sandbox.run_functional(t["canonical_solution"], t["test"], t["entry_point"],
+                                        prefix=t["prompt"], budget_s=20)  # fmt: skip
+        timings.append(result["timing"])
+    sandbox.close()
+    parts = ["cgroup", "fork_and_namespaces", "init", "root", "roles", "program_and_tests"]
+    total = mean(t["host_total"] for t in timings)
+    print(f"\noverhead split, {len(items)} canonical runs one at a time (ms per run; bare subprocess "
+          f"{mean(bare) * 1000:.1f} ms, sandbox {total * 1000:.1f} ms):")
+    for part in parts:
+        print(f"  {part:<22} {mean(t.get(part, 0) for t in timings) * 1000:7.1f}")
+    rest = total - sum(mean(t.get(p, 0) for t in timings) for p in parts)
+    print(f"  {'pipes, JSON, waits':<22} {rest * 1000:7.1f}")
 
 
 if __name__ == "__main__":

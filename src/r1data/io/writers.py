@@ -57,6 +57,9 @@ def _register_fast_gzip() -> None:
         )
 
 
+_register_fast_gzip()  # at import: a pipeline unpickled on a Ray worker or a Slurm node needs it too
+
+
 class RecordWriter(_Profiled, DiskWriter):
     """Write records (``Document.metadata``) as gzipped JSONL, one file per task: the stage hand-off format,
     identical to the input contract of ``r1data verify``."""
@@ -81,7 +84,6 @@ class RecordWriter(_Profiled, DiskWriter):
         if one_task:  # datatrove warns at init of a name without ${rank}; the name is set after it
             name = "${rank}" + name.replace("$", "$$")
         if compression == "gzip":
-            _register_fast_gzip()
             compression = FAST_GZIP
         super().__init__(output_folder, name, compression=compression, adapter=_record_of, mode="wb")
         if one_task:

@@ -1383,6 +1383,7 @@ def _run_functional(job, tests_fd):
     )
     test_sock.close()
     os.close(result_w)
+    job["t_roles"] = time.monotonic()
     flags = {"output_limit": False}
 
     def overflow():
@@ -1427,15 +1428,27 @@ _VISIBLE = {}  # extra paths → what _visible_paths found (computed once per zy
 def _run_init(job, tests_fd):
     """PID 1 of one run's PID namespace: build the root, run the job, return the result."""
     job["deadline"] = time.monotonic() + job["budget_s"]
+    t_init = time.monotonic()
     _enter_root(job)
     os.makedirs(WORKDIR, exist_ok=True)
     os.chown(WORKDIR, job["uids"][0], job["uids"][0])
+    t_root = time.monotonic()
     if job["mode"] == "stdio":
         with open(f"{WORKDIR}/solution.py", "w") as f:
             f.write(job["solution"])
         os.chmod(f"{WORKDIR}/solution.py", 0o644)
-        return _run_stdio(job)
-    return _run_functional(job, tests_fd)
+        result = _run_stdio(job)
+    else:
+        result = _run_functional(job, tests_fd)
+    # where the run's time went (seconds): for the overhead split of bench/verify_code.py
+    result["timing"] = {
+        "fork_and_namespaces": round(job["t_namespaces"] - job["t_received"], 5),
+        "init": round(t_init - job["t_namespaces"], 5),
+        "root": round(t_root - t_init, 5),
+        "roles": round(job.get("t_roles", t_root) - t_root, 5),
+        "program_and_tests": round(time.monotonic() - job.get("t_roles", t_root), 5),
+    }
+    return result
 
 
 def _write_within(fd, data, deadline):
@@ -1470,6 +1483,7 @@ def _run_job(job, tests_len, out_fd):
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(_CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWPID) != 0:
         raise OSError(ctypes.get_errno(), "unshare of the run's namespaces failed")
+    job["t_namespaces"] = time.monotonic()
     result_r, result_w = os.pipe()
     tests_r, tests_w = os.pipe()
     init = os.fork()
@@ -1533,6 +1547,7 @@ def role_zygote():
             return
         job_len, tests_len = map(int, header.split())
         job = json.loads(_read_exact(0, job_len))
+        job["t_received"] = time.monotonic()
         extra = tuple(job.get("extra_paths") or ())
         if extra not in _VISIBLE:
             _VISIBLE[extra] = _visible_paths(extra)

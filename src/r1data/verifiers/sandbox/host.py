@@ -154,7 +154,9 @@ class Sandbox:
 
     def _run(self, job: dict[str, Any], budget_s: float) -> dict[str, Any]:
         limits = asdict(self.limits)
+        t_start = time.monotonic()
         cgroup = RunCgroup(self.limits.memory_mb + self.limits.tmpfs_mb + 128)
+        t_cgroup = time.monotonic()
         job = {
             **job,
             "uids": self._uids(),
@@ -172,6 +174,7 @@ class Sandbox:
             # the zygote keeps to the budget itself; the margin covers its report
             line = self._zygote().run(json.dumps(job).encode(), part_two, budget_s + 5)
         finally:
+            t_back = time.monotonic()
             cgroup.remove()
         if line is None:
             self._local.zygote = None
@@ -185,6 +188,9 @@ class Sandbox:
         ):
             # the program's own memory use, whatever it broke on the way: a fail, never "unknown"
             result = {"error": "memory_limit", "detail": "the run exceeded its memory cgroup"}
+        timing = result.setdefault("timing", {})
+        timing["cgroup"] = round((t_cgroup - t_start) + (time.monotonic() - t_back), 5)
+        timing["host_total"] = round(time.monotonic() - t_start, 5)
         return result
 
     def close(self) -> None:
