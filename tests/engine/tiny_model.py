@@ -24,19 +24,9 @@ SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
 def byte_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
+    from r1data.trainers.tiny import byte_level_tokenizer  # r1data is installed in the vLLM venv too
 
-    alphabet = pre_tokenizers.ByteLevel.alphabet()
-    vocab = {ch: i for i, ch in enumerate(sorted(alphabet))}
-    core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-    core.decoder = decoders.ByteLevel()
-    tok = PreTrainedTokenizerFast(tokenizer_object=core)
-    tok.add_special_tokens({"additional_special_tokens": SPECIALS})
-    tok.eos_token, tok.pad_token = "<|im_end|>", "<|endoftext|>"
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
+    return byte_level_tokenizer(SPECIALS, CHAT_TEMPLATE)
 
 
 def build(out_dir: str, pairs: list[dict], steps: int, seed: int = 0) -> tuple[float, int]:

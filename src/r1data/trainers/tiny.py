@@ -21,8 +21,9 @@ def chat_template() -> str:
     return resources.files("r1data.trainers").joinpath("templates/chatml_think.jinja").read_text()
 
 
-def byte_tokenizer():
-    """A tokenizer of 256 byte tokens plus ChatML's and ``<think>``'s special tokens."""
+def byte_level_tokenizer(specials: list[str], template: str):
+    """A tokenizer of the 256 byte tokens (a token is a byte: token counts are byte lengths) plus
+    ``specials``, ending turns with ``<|im_end|>`` and padding with ``<|endoftext|>``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
@@ -31,10 +32,15 @@ def byte_tokenizer():
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     core.decoder = decoders.ByteLevel()
     tok = PreTrainedTokenizerFast(tokenizer_object=core)
-    tok.add_special_tokens({"additional_special_tokens": SPECIALS})
+    tok.add_special_tokens({"additional_special_tokens": list(specials)})
     tok.eos_token, tok.pad_token = "<|im_end|>", "<|endoftext|>"
-    tok.chat_template = chat_template()
+    tok.chat_template = template
     return tok
+
+
+def byte_tokenizer():
+    """The byte-level tokenizer with ChatML's and ``<think>``'s special tokens and r1data's template."""
+    return byte_level_tokenizer(SPECIALS, chat_template())
 
 
 def tiny_model(out_dir: str | Path, arch: str = "qwen2", seed: int = 0) -> Path:
