@@ -104,7 +104,9 @@ def main() -> None:
         folder = Path(tmp)
         path, texts = build(folder, args.copies)
         mb = sum(len(t.encode()) for t in texts) / 1e6
-        print(f"{len(texts):,} completions, {mb:.1f} MB of traces ({args.copies} copies of the shared outputs)")
+        print(
+            f"{len(texts):,} completions, {mb:.1f} MB of traces ({args.copies} copies of the shared outputs)"
+        )
         os.sched_setaffinity(0, {min(all_cores)})
         base = datatrove_filter(texts)
         one = r1data_recipe(path, folder, 1)

@@ -103,7 +103,7 @@ def overhead_split(items: list[dict]) -> None:
         start = time.perf_counter()
         bare_run(t, t["canonical_solution"])
         bare.append(time.perf_counter() - start)
-    sandbox, timings = Sandbox(), []
+    sandbox, timings = Sandbox(report_timing=True), []
     sandbox.run_functional("pass", "assert True", None, budget_s=20)  # the zygote, warm
     for t in items:
         result = sandbox.run_functional(t["canonical_solution"], t["test"], t["entry_point"],
@@ -112,8 +112,10 @@ def overhead_split(items: list[dict]) -> None:
     sandbox.close()
     parts = ["cgroup", "fork_and_namespaces", "init", "root", "roles", "program_and_tests"]
     total = mean(t["host_total"] for t in timings)
-    print(f"\noverhead split, {len(items)} canonical runs one at a time (ms per run; bare subprocess "
-          f"{mean(bare) * 1000:.1f} ms, sandbox {total * 1000:.1f} ms):")
+    print(
+        f"\noverhead split, {len(items)} canonical runs one at a time (ms per run; bare subprocess "
+        f"{mean(bare) * 1000:.1f} ms, sandbox {total * 1000:.1f} ms):"
+    )
     for part in parts:
         print(f"  {part:<22} {mean(t.get(part, 0) for t in timings) * 1000:7.1f}")
     rest = total - sum(mean(t.get(p, 0) for t in timings) for p in parts)

@@ -26,12 +26,15 @@ def failed_generation_ranks(logging_dir: str) -> list[int]:
     """Tasks of a stage (by rank) that dropped prompts because a generation request failed for good."""
     ranks = []
     for path in sorted(glob.glob(os.path.join(logging_dir, "stats", "*.json"))):
+        rank = os.path.basename(path).split(".")[0]
+        if not os.path.exists(os.path.join(logging_dir, "completions", rank)):
+            continue  # an unfinished task (its stats may be cut short by a full disk): redone anyway
         with open(path) as f:
             steps = json.load(f)
         if any(
             key.startswith(FAILED_GENERATION) for step in steps for key in (step.get("stats") or {}) if key
         ):
-            ranks.append(int(os.path.basename(path).split(".")[0]))
+            ranks.append(int(rank))
     return ranks
 
 

@@ -110,8 +110,14 @@ class Sandbox:
     """
 
     def __init__(
-        self, limits: Limits | None = None, python: str | None = None, extra_paths: tuple[str, ...] = ()
+        self,
+        limits: Limits | None = None,
+        python: str | None = None,
+        extra_paths: tuple[str, ...] = (),
+        report_timing: bool = False,
     ):
+        """``report_timing``: each result carries ``timing``, where the run's time went (seconds)."""
+        self.report_timing = report_timing
         self.limits = limits or Limits()
         self.python = python or _default_python()
         self.extra_paths = [os.path.abspath(p) for p in extra_paths]
@@ -188,9 +194,11 @@ class Sandbox:
         ):
             # the program's own memory use, whatever it broke on the way: a fail, never "unknown"
             result = {"error": "memory_limit", "detail": "the run exceeded its memory cgroup"}
-        timing = result.setdefault("timing", {})
-        timing["cgroup"] = round((t_cgroup - t_start) + (time.monotonic() - t_back), 5)
-        timing["host_total"] = round(time.monotonic() - t_start, 5)
+        timing = result.pop("timing", {})
+        if self.report_timing:  # bench/verify_code.py; never in verdicts (they must not vary run to run)
+            timing["cgroup"] = round((t_cgroup - t_start) + (time.monotonic() - t_back), 5)
+            timing["host_total"] = round(time.monotonic() - t_start, 5)
+            result["timing"] = timing
         return result
 
     def close(self) -> None:
